@@ -1,0 +1,295 @@
+"""
+The emulator's series catalogue.
+
+Two kinds of series are known:
+
+* **Fully defined** series have a file ``data/series/<name>.json`` holding the
+  real (or faithfully synthesised) ``series_struct`` answer plus an
+  ``"emulator"`` block that says how records are generated: the slotted time
+  key, its epoch and step, the mission span, the values of the other prime
+  keys, the stored file name and image kind of each segment.
+* **Catalogue-only** series are the remaining real JSOC names of
+  ``data/catalog.json``. JSOC lists them, so the emulator lists them and answers
+  ``series_struct`` for them. Their real structure is not known here, so the
+  emulator gives them a generic one (a ``T_REC`` prime key slotted daily and a
+  single ``data`` segment) and says so in the series note. This is an emulator
+  choice, written down here because jsoc-api.md has no data for them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+from sunpy_jsocx import jsoctime
+
+__all__ = ["SeriesModel", "Catalog", "load_catalog"]
+
+# Empirically, AIA slot times sit on whole multiples of the step counted from
+# TAI midnight (FirstRecord 2010-05-13T00:00:02Z and LastRecord
+# 2020-04-03T23:59:59Z of the real series_struct are both 00:00:36 TAI modulo
+# 12 s), although the T_REC_epoch keyword reads 1993.01.01_00:00:04_TAI.
+# jsoc-api.md §7 leaves this unverified; the emulator uses the phase that
+# reproduces the recorded T_REC values and keeps the keyword as JSOC prints it.
+_SLOT_PHASE_OVERRIDES = {"aia": "1993.01.01_00:00:00_TAI"}
+
+#: Size of the recnum block reserved per slot for HARP series (HARPNUM modulo this).
+HARP_BLOCK = 64
+
+
+@dataclass
+class SeriesModel:
+    """
+    One series: its ``series_struct`` and how the emulator generates its records.
+    """
+
+    name: str
+    struct: dict[str, Any]
+    emulator: dict[str, Any]
+    code: int
+    generic: bool = False
+    keyword_defs: list[dict[str, Any]] = field(init=False)
+
+    def __post_init__(self):
+        self.keyword_defs = self.struct["keywords"]
+
+    @property
+    def lname(self) -> str:
+        return self.name.lower()
+
+    @property
+    def namespace(self) -> str:
+        return self.lname.split(".", 1)[0]
+
+    @cached_property
+    def keywords_by_upper(self) -> dict[str, dict[str, Any]]:
+        return {k["name"].upper(): k for k in self.keyword_defs}
+
+    def keyword(self, name: str) -> dict[str, Any] | None:
+        return self.keywords_by_upper.get(name.upper())
+
+    @cached_property
+    def segments_by_lower(self) -> dict[str, dict[str, Any]]:
+        return {s["name"].lower(): s for s in self.struct["segments"]}
+
+    def segment(self, name: str) -> dict[str, Any] | None:
+        return self.segments_by_lower.get(name.lower())
+
+    @cached_property
+    def links_by_upper(self) -> dict[str, dict[str, Any]]:
+        return {s["name"].upper(): s for s in self.struct.get("links", [])}
+
+    @property
+    def primekeys(self) -> list[str]:
+        return list(self.struct["primekeys"])
+
+    @property
+    def time_key(self) -> str | None:
+        return self.emulator.get("time_key")
+
+    @cached_property
+    def epoch(self) -> float:
+        text = _SLOT_PHASE_OVERRIDES.get(self.namespace, self.emulator.get("epoch") or "1993.01.01_00:00:00_TAI")
+        return jsoctime.parse_time(text)
+
+    @property
+    def step(self) -> float:
+        return float(self.emulator.get("step") or 86400.0)
+
+    @cached_property
+    def first_slot(self) -> int:
+        first = self.emulator.get("first") or "2010.05.01_00:00:00_TAI"
+        return self.slot_of(jsoctime.parse_time(first))
+
+    def last_slot(self, now: float) -> int:
+        last = self.emulator.get("last")
+        t = jsoctime.parse_time(last) if last else now - 86400.0
+        return self.slot_of(t)
+
+    def slot_of(self, t):
+        """Nearest slot index of internal time(s) ``t`` (JSOC rounds to the nearest slot)."""
+        import numpy as np
+
+        return np.floor((np.asarray(t, dtype=float) - self.epoch) / self.step + 0.5).astype(np.int64) if np.ndim(
+            t
+        ) else int(np.floor((t - self.epoch) / self.step + 0.5))
+
+    def slot_time(self, slot):
+        return self.epoch + slot * self.step
+
+    @cached_property
+    def combos(self) -> list[dict[str, Any]]:
+        """The non-time prime-key value combinations recorded in every slot."""
+        if self.emulator.get("combos"):
+            return [dict(c) for c in self.emulator["combos"]]
+        combos: list[dict[str, Any]] = [{}]
+        for axis in self.emulator.get("axes") or []:
+            combos = [dict(c, **{axis["key"]: v}) for c in combos for v in axis["values"]]
+        return combos
+
+    @property
+    def harp_key(self) -> str | None:
+        harp = self.emulator.get("harp")
+        return harp["key"] if harp else None
+
+    @property
+    def block(self) -> int:
+        """Number of recnums reserved per slot."""
+        return HARP_BLOCK if self.harp_key else max(1, len(self.combos))
+
+    @property
+    def unitsize(self) -> int:
+        return max(1, int(self.struct.get("unitsize") or 1))
+
+    @property
+    def recnum_base(self) -> int:
+        return 1000 + (self.code % 97) * 10
+
+    def segment_file(self, segment: str) -> str:
+        files = self.emulator.get("segment_files") or {}
+        seg = self.segment(segment)
+        name = seg["name"] if seg else segment
+        return files.get(name, f"{name}.fits")
+
+    def segment_kind(self, segment: str) -> str | None:
+        kinds = self.emulator.get("segment_kinds") or {}
+        seg = self.segment(segment)
+        return kinds.get(seg["name"] if seg else segment)
+
+    @property
+    def constants(self) -> dict[str, str]:
+        return dict(self.emulator.get("constants") or {})
+
+    def time_units(self, key: str) -> str:
+        kw = self.keyword(key)
+        units = (kw or {}).get("units") or "TAI"
+        return "ISO" if units.upper() == "ISO" else ("UTC" if units.upper() in ("UTC", "UT") else "TAI")
+
+    def struct_answer(self, first_record: str | None, last_record: str | None, first_recnum, last_recnum) -> dict:
+        """The ``series_struct`` answer, with JSOC's ``Interval`` block."""
+        d = copy.deepcopy(self.struct)
+        d["Interval"] = {
+            "FirstRecord": first_record,
+            "FirstRecnum": first_recnum,
+            "LastRecord": last_record,
+            "LastRecnum": last_recnum,
+            "MaxRecnum": last_recnum,
+        }
+        return d
+
+
+def _generic_struct(name: str, note: str) -> dict[str, Any]:
+    return {
+        "note": f"{note} (catalogue-only in the emulator: generic structure)",
+        "retention": 60,
+        "stagingretention": 3,
+        "unitsize": 1,
+        "archive": 1,
+        "tapegroup": 1,
+        "primekeys": ["T_REC"],
+        "primekeysinfo": [{"name": "T_REC", "slotted": 1, "step": "86400.0"}],
+        "dbindex": ["T_REC"],
+        "keywords": [
+            {"name": "T_REC", "type": "time", "recscope": "ts_eq", "defval": "-4712.01.01_11:59:28_TAI",
+             "units": "TAI", "note": "Slot time"},
+            {"name": "T_REC_epoch", "type": "time", "recscope": "constant", "defval": "1993.01.01_00:00:00_TAI",
+             "units": "TAI", "note": "Time of origin"},
+            {"name": "T_REC_step", "type": "double", "recscope": "constant", "defval": "86400.0",
+             "units": "seconds", "note": "ts_eq step"},
+            {"name": "T_REC_index", "type": "longlong", "recscope": "index", "defval": "0", "units": "none",
+             "note": "Slot index"},
+            {"name": "QUALITY", "type": "int", "recscope": "variable", "defval": "0x00000000", "units": "none",
+             "note": "Quality word"},
+        ],
+        "segments": [{"name": "data", "type": "float", "units": "none", "protocol": "fits", "dims": "64x64",
+                      "note": "data"}],
+        "links": [],
+    }
+
+
+class Catalog:
+    """
+    All series the emulator knows, looked up case-insensitively.
+    """
+
+    def __init__(self, series: dict[str, SeriesModel], listing: list[tuple[str, str]], segments: list):
+        self._full = series
+        self._listing = {n.lower(): (n, note) for n, note in listing}
+        for m in series.values():
+            self._listing[m.lname] = (m.name, self._listing.get(m.lname, (m.name, m.struct.get("note", "")))[1])
+        # Series codes (used in SUMS numbers) follow the sorted catalogue, so they are
+        # unique and stable for a given catalogue.
+        self._codes = {lname: 100 + i for i, lname in enumerate(sorted(self._listing))}
+        for m in series.values():
+            m.code = self._codes[m.lname]
+        self._generic: dict[str, SeriesModel] = {}
+        self.segment_notes = segments
+        self._by_code = {m.code: m for m in series.values()}
+
+    def names(self) -> list[str]:
+        """All series names in canonical case, sorted as JSOC sorts them."""
+        return sorted((n for n, _ in self._listing.values()), key=str.lower)
+
+    def note(self, name: str) -> str:
+        return self._listing[name.lower()][1]
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._listing
+
+    def get(self, name: str) -> SeriesModel | None:
+        lname = name.lower()
+        if lname in self._full:
+            return self._full[lname]
+        if lname not in self._listing:
+            return None
+        if lname not in self._generic:
+            canon, note = self._listing[lname]
+            code = self._codes[lname]
+            model = SeriesModel(
+                canon,
+                _generic_struct(canon, note),
+                {"time_key": "T_REC", "epoch": "1993.01.01_00:00:00_TAI", "step": 86400.0,
+                 "first": "2010.05.01_00:00:00_TAI", "instrument": "OTHER",
+                 "segment_files": {"data": "data.fits"}, "segment_kinds": {"data": "generic"}},
+                code,
+                generic=True,
+            )
+            self._generic[lname] = model
+            self._by_code[code] = model
+        return self._generic[lname]
+
+    def by_code(self, code: int) -> SeriesModel | None:
+        model = self._by_code.get(code)
+        if model is None:
+            # Catalogue-only series are created lazily: materialise them all once.
+            for lname in self._listing:
+                self.get(lname)
+            model = self._by_code.get(code)
+        return model
+
+    def full_models(self) -> list[SeriesModel]:
+        return list(self._full.values())
+
+
+_CATALOG: Catalog | None = None
+
+
+def load_catalog() -> Catalog:
+    """Load (once) the catalogue shipped in ``sunpy_jsocx/emulator/data``."""
+    global _CATALOG
+    if _CATALOG is not None:
+        return _CATALOG
+    data = resources.files("sunpy_jsocx.emulator") / "data"
+    listing = json.loads((data / "catalog.json").read_text())
+    series: dict[str, SeriesModel] = {}
+    for entry in sorted((data / "series").iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".json"):
+            continue
+        d = json.loads(entry.read_text())
+        series[d["name"].lower()] = SeriesModel(d["name"], d["series_struct"], d["emulator"], 0)
+    _CATALOG = Catalog(series, [tuple(x) for x in listing["series"]], listing.get("segments", []))
+    return _CATALOG

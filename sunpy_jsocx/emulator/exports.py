@@ -1,0 +1,385 @@
+"""
+The emulator's export manager: ``jsoc_fetch`` ``exp_request`` and ``exp_status``.
+
+Follows jsoc-api.md §3.7–3.8 and §5: the order of the server's checks, status
+codes, one pending request per address, duplicate reuse, the size limit,
+immediate ``url_quick``/``as-is`` answers for online data, staged exports that go
+2 → 1 → 0 after the staging delay, and expiry after seven days. Time comes from
+an injected clock, so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from sunpy_jsocx import jsoctime
+from sunpy_jsocx.emulator.records import EXPORT_SERIES_CODE, QueryError, RecordBatch, RecordStore
+
+__all__ = ["Export", "ExportManager", "ExportFile", "ALLOWED_PROCESSING"]
+
+REQUEST_ID_RE = re.compile(r"^JSOC_[0-9]{8}_[0-9]+(_X)?(_IN)?$")
+#: Processing steps jsoc_fetch accepts (jsoc-api.md §3.7).
+ALLOWED_PROCESSING = {"im_patch", "resize", "rebin", "aia_scale_aialev1", "aia_scale_orig", "aia_scale_other",
+                      "maproj", "hmib2ptr", "n"}
+EXPIRY_SECONDS = 7 * 86400.0
+DUPLICATE_WINDOW = 86400.0
+PENDING_TIMEOUT = 3600.0
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._+\-]")
+_BYTES_PER_PIXEL = {"char": 1, "short": 2, "int": 4, "longlong": 8, "float": 4, "double": 8}
+
+
+@dataclass
+class ExportFile:
+    """One file of an export: which record and segment it holds, and how it is made."""
+
+    filename: str
+    record: str
+    batch: RecordBatch
+    index: int
+    segment: str
+
+
+@dataclass
+class Export:
+    id: str
+    ds: str
+    notify: str
+    method: str
+    protocol: str
+    filenamefmt: str | None
+    process: str
+    created: float
+    ready_at: float
+    batches: list[RecordBatch]
+    sunum: int
+    rcount: int
+    count: int
+    size: int
+    status_polls: int = 0
+    files: list[ExportFile] = field(default_factory=list)
+    completed: bool = False
+
+    @property
+    def dir(self) -> str:
+        return f"/SUM{40 + self.sunum % 60}/D{self.sunum}/S00000"
+
+
+def _process_steps(process: str) -> tuple[int, list[tuple[str, dict[str, str]]]]:
+    """Split ``n=N|step,k=v|...`` into the record limit and the processing steps."""
+    limit = 0
+    steps = []
+    for part in filter(None, (p.strip() for p in process.split("|"))):
+        if part.startswith("n="):
+            try:
+                limit = int(part[2:])
+            except ValueError:
+                raise QueryError(f"invalid record limit in process: {part!r}") from None
+            continue
+        name, *args = part.split(",")
+        if name.lower() not in ALLOWED_PROCESSING:
+            raise QueryError(f"{name} is not one of the allowed processing options")
+        kv = {}
+        for a in args:
+            k, _, v = a.partition("=")
+            kv[k.strip()] = v.strip()
+        steps.append((name.lower(), kv))
+    return limit, steps
+
+
+class ExportManager:
+    """
+    Holds the emulator's exports.
+
+    Parameters
+    ----------
+    store
+        Resolves record sets.
+    clock
+        Returns the current time in seconds since the Unix epoch (inject for tests).
+    staging_delay
+        Seconds a staged export takes from request to completion.
+    registered
+        E-mail addresses JSOC knows as registered.
+    size_limit_mb
+        JSOC's export size limit.
+    notfound_polls
+        How many ``exp_status`` calls of a new request answer "not found" (status 6)
+        before the request appears, as real JSOC sometimes does.
+    image_size
+        Pixel size of generated images, for size estimates.
+    """
+
+    def __init__(self, store: RecordStore, *, clock, staging_delay: float = 0.0, registered=(),
+                 size_limit_mb: int = 100_000, notfound_polls: int = 0, image_size: int = 128,
+                 pending_per_email: int = 1):
+        self.store = store
+        self.clock = clock
+        self.staging_delay = float(staging_delay)
+        self.registered = {e.lower() for e in registered}
+        self.size_limit_mb = size_limit_mb
+        self.notfound_polls = notfound_polls
+        self.image_size = image_size
+        self.pending_per_email = pending_per_email
+        self.exports: dict[str, Export] = {}
+        self.by_sunum: dict[int, Export] = {}
+        self._day_counter: dict[str, int] = {}
+        self.created = 0
+
+    # ------------------------------------------------------------------ helpers
+    def check_address(self, address: str | None) -> dict[str, Any]:
+        if not address:
+            return {"status": -2, "msg": "Missing required argument 'address'."}
+        if not re.fullmatch(r"\s*[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,6}\s*", address):
+            return {"status": -2, "msg": "Not a valid email address."}
+        if address.strip().lower() in self.registered:
+            return {"status": 2, "msg": "Email address is valid and registered."}
+        return {"status": 4, "msg": "email address has been neither validated nor registered"}
+
+    def _new_id(self, now: float) -> str:
+        day = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y%m%d")
+        n = self._day_counter.get(day, 0) + 1
+        self._day_counter[day] = n
+        return f"JSOC_{day}_{n:03d}"
+
+    def _pending(self, email: str, now: float) -> list[Export]:
+        return [e for e in self.exports.values()
+                if e.notify.lower() == email.lower() and e.ready_at > now and now - e.created < PENDING_TIMEOUT]
+
+    def _segments(self, b: RecordBatch) -> list[str]:
+        if b.segments:
+            return [b.model.segment(s)["name"] for s in b.segments]
+        return [s["name"] for s in b.model.struct["segments"]]
+
+    def _size_bytes(self, batches: list[RecordBatch], full_size: bool = True) -> tuple[int, int]:
+        files = 0
+        total = 0
+        for b in batches:
+            for s in self._segments(b):
+                seg = b.model.segment(s)
+                dims = seg.get("dims") or ""
+                npix = 1
+                for d in re.findall(r"\d+", dims):
+                    npix *= int(d)
+                per = npix * _BYTES_PER_PIXEL.get(seg.get("type") or "int", 4) // 2 if npix > 1 else 100_000
+                files += len(b)
+                total += per * len(b)
+        return files, total
+
+    # ------------------------------------------------------------------ exp_request
+    def request(self, q: dict[str, str]) -> dict[str, Any]:  # noqa: PLR0911
+        now = self.clock()
+        ds = q.get("ds", "")
+        notify = q.get("notify", "")
+        method = q.get("method", "url")
+        protocol = q.get("protocol", "as-is")
+        protocol_name = protocol.split(",")[0].lower()
+        filenamefmt = q.get("filenamefmt") or None
+        if "process=n" in q:
+            process = "n=" + q["process=n"]
+        else:
+            process = q.get("process", "")
+        # 1. e-mail
+        if not notify:
+            return {"status": 4, "error": "Email address for notification was not specfied. It is required.",
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
+        chk = self.check_address(notify)
+        if chk["status"] != 2:
+            return {"status": 4, "error": "Cannot process your request. " + chk["msg"],
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
+        if method not in ("url", "url_quick", "url-tar", "url_direct"):
+            return {"status": 4, "error": f"Method {method} is not supported; use url, url_quick or url-tar.",
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
+        # 2. load limit
+        pending = self._pending(notify, now)
+        if len(pending) >= self.pending_per_email:
+            ids = ", ".join(e.id for e in pending)
+            return {"status": 7, "error": f"User {notify} has {len(pending)} pending export requests ({ids}); please "
+                    "wait until at least one request has completed before submitting a new one.",
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
+        # 3. record set
+        try:
+            limit, steps = _process_steps(process)
+            batches = self.store.resolve(ds, limit=limit or None)
+        except QueryError as e:
+            msg = str(e)
+            if "allowed processing" not in msg:
+                msg = f"Can not open RecordSet, bad query or too many records: {ds}"
+            return {"status": 4, "error": msg, "contact": "jsoc_help@jsoc.stanford.edu"}
+        if any(b.model.lname.startswith("jsoc.export") for b in batches):
+            return {"status": 4, "error": "Export}} of jsoc_export series not allowed."}
+        # 4. duplicates
+        for e in self.exports.values():
+            if (e.ds == ds and e.method == method and e.protocol == protocol and e.filenamefmt == filenamefmt
+                    and e.process == process and now - e.created < DUPLICATE_WINDOW):
+                return {"status": 2, "requestid": e.id, "method": method, "protocol": protocol,
+                        "wait": max(0, math.ceil(e.ready_at - now)), "rcount": e.rcount, "size": e.size}
+        rcount = sum(len(b) for b in batches)
+        count, nbytes = self._size_bytes(batches)
+        size = 0 if nbytes == 0 else max(1, nbytes // 1_000_000)
+        # 5. nothing to export
+        if rcount == 0 or count == 0:
+            return {"status": 4, "error": "There are no files in this RecordSet",
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
+        # 6. size limit
+        if size > self.size_limit_mb:
+            return {"requestid": "VOID", "method": method, "protocol": protocol, "wait": 0, "status": 3,
+                    "count": count, "size": size, "error": f"Request exceeds max byte limit of {self.size_limit_mb}MB"}
+        online = all(bool(self.store.online(b).all()) for b in batches)
+        # 7. url_quick + as-is, all online: immediate answer
+        if method == "url_quick" and protocol_name == "as-is" and online and not steps:
+            data = []
+            for b in batches:
+                dirs = self.store.recdir(b)
+                names = self.store.record_names(b)
+                for i in range(len(b)):
+                    for s in self._segments(b):
+                        data.append({"record": f"{names[i]}{{{s}}}",
+                                     "filename": f"{dirs[i]}/{b.model.segment_file(s)}"})
+            return {"rcount": rcount, "count": len(data), "size": size, "dir": "", "data": data, "requestid": "",
+                    "method": method, "protocol": protocol, "wait": 0, "status": 0}
+        # 8. a staged request
+        rid = self._new_id(now)
+        self.created += 1
+        sunum = self.created * 10000 + EXPORT_SERIES_CODE
+        exp = Export(rid, ds, notify, "url" if method == "url_quick" else method, protocol, filenamefmt, process,
+                     now, now + self.staging_delay, batches, sunum, rcount, count, size)
+        exp._steps = steps
+        self.exports[rid] = exp
+        self.by_sunum[sunum] = exp
+        return {"status": 2, "requestid": rid, "method": exp.method, "protocol": protocol,
+                "wait": math.ceil(self.staging_delay), "rcount": rcount, "size": size}
+
+    # ------------------------------------------------------------------ exp_status
+    def status(self, requestid: str) -> dict[str, Any]:
+        now = self.clock()
+        if not REQUEST_ID_RE.match(requestid or ""):
+            return {"status": 4, "requestid": requestid, "error": f"Bad RequestID '{requestid}' provided.",
+                    "wait": 999999, "contact": "jsoc_help@jsoc.stanford.edu"}
+        exp = self.exports.get(requestid)
+        if exp is not None and exp.status_polls < self.notfound_polls:
+            exp.status_polls += 1
+            exp = None
+        if exp is None:
+            return {"status": 6, "requestid": requestid,
+                    "error": f"Cant locate export request: jsoc.export[{requestid}]", "wait": 5}
+        if now - exp.ready_at > EXPIRY_SECONDS:
+            return {"status": 5, "requestid": requestid,
+                    "error": "Request was completed but is now deleted, 7 day limit exceeded", "wait": 999999,
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
+        if now < exp.ready_at:
+            status = 2 if now < exp.created + self.staging_delay / 2 else 1
+            return {"status": status, "requestid": requestid, "method": exp.method, "protocol": exp.protocol,
+                    "wait": max(1, math.ceil(exp.ready_at - now)), "rcount": exp.rcount, "size": exp.size}
+        self._complete(exp)
+        return self.index(exp)
+
+    def _complete(self, exp: Export) -> None:
+        if exp.completed:
+            return
+        for b in exp.batches:
+            self.store.stage(b)
+        exp.files = self._files(exp)
+        exp.completed = True
+
+    def _files(self, exp: Export) -> list[ExportFile]:
+        files = []
+        asis = exp.protocol.split(",")[0].lower() == "as-is"
+        mod = bool(getattr(exp, "_steps", []))
+        seen: set[str] = set()
+        for b in exp.batches:
+            names = self.store.record_names(b)
+            if mod:
+                names = [n.replace(b.model.name, b.model.name + "_mod", 1) for n in names]
+            fmt = exp.filenamefmt or "{seriesname}.{recnum:%d}.{segment}"
+            for i in range(len(b)):
+                for s in self._segments(b):
+                    fname = self._filename(fmt, b, i, s, asis, mod)
+                    base, k = fname, 1
+                    while fname in seen:
+                        fname = f"{k}.{base}"
+                        k += 1
+                    seen.add(fname)
+                    record = f"{names[i]}{{{s}}}" if asis else names[i]
+                    files.append(ExportFile(fname, record, b, i, s))
+        return files
+
+    def _filename(self, fmt: str, b: RecordBatch, i: int, segment: str, asis: bool, mod: bool) -> str:
+        m = b.model
+
+        def repl(match):
+            token, _, spec = match.group(1).partition(":")
+            if token == "seriesname":
+                return m.name + ("_mod" if mod else "")
+            if token == "segment":
+                return m.segment_file(segment) if asis else segment
+            if token == "recnum":
+                v = int(b.recnum[i])
+                return (spec % v) if spec.startswith("%") else str(v)
+            if token == "#":
+                return str(i)
+            kw = m.keyword(token)
+            if kw is None:
+                return "Invalid_KeyLink"
+            v = self.store.strings(b, kw["name"])[i]
+            if kw["type"] == "time" and spec.startswith("A"):
+                return jsoctime.time_filename_format(v)
+            if spec.startswith("%"):
+                try:
+                    return spec % float(v) if "f" in spec or "e" in spec else spec % int(float(v))
+                except (TypeError, ValueError):
+                    return v
+            return v
+
+        name = re.sub(r"\{([^{}]+)\}", repl, fmt)
+        if not asis:
+            name += ".fits"
+        return _SAFE_NAME.sub("_", name)
+
+    def index(self, exp: Export) -> dict[str, Any]:
+        d = {
+            "version": "0.5",
+            "requestid": exp.id,
+            "method": exp.method,
+            "protocol": exp.protocol,
+            "count": str(len(exp.files)),
+            "size": str(exp.size),
+            "exptime": datetime.fromtimestamp(exp.ready_at, tz=timezone.utc).strftime("%Y.%m.%d_%H:%M:%S_UT"),
+            "dir": exp.dir,
+            "status": "0",
+            "keywords": "**IN FITS FILES**" if exp.protocol.startswith("fits") else f"{exp.dir}/{exp.id}.keywords.txt",
+            "data": [{"record": f.record, "filename": f.filename} for f in exp.files],
+            "wait": 0,
+        }
+        if exp.method.endswith("-tar"):
+            d["tarfile"] = f"{exp.dir}/{exp.id}.tar"
+        return d
+
+    def export_for_dir(self, sunum: int) -> Export | None:
+        exp = self.by_sunum.get(sunum)
+        if exp is None:
+            return None
+        now = self.clock()
+        if now < exp.ready_at or now - exp.ready_at > EXPIRY_SECONDS:
+            return None
+        self._complete(exp)
+        return exp
+
+    def keywords_text(self, exp: Export) -> str:
+        lines = []
+        for b in exp.batches:
+            keys = [k["name"] for k in b.model.keyword_defs if k.get("recscope") != "index"]
+            cols = [self.store.strings(b, k) for k in keys]
+            lines.append("\t".join(keys))
+            for row in zip(*cols):
+                lines.append("\t".join(row))
+        return "\n".join(lines) + "\n"
+
+    def pending_count(self) -> int:
+        now = self.clock()
+        return int(np.sum([e.ready_at > now for e in self.exports.values()]))

@@ -1,0 +1,156 @@
+"""
+Deterministic, vectorised models of record keyword values.
+
+Values are plausible rather than archival: the observer's ephemeris comes from
+sunpy's solar ephemeris (evaluated on an hourly grid and interpolated), with
+SDO's geosynchronous orbit added as a small daily oscillation; instrument
+keywords follow the real instruments' nominal values; everything else is a
+deterministic function of the record (its recnum and the emulator's seed).
+"""
+
+from __future__ import annotations
+
+import zlib
+from functools import lru_cache
+
+import numpy as np
+
+from sunpy_jsocx import jsoctime
+
+__all__ = ["hash01", "Ephemeris", "EPHEMERIS"]
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    x = (x + np.uint64(0x9E3779B97F4A7C15)) & _MASK64
+    x = ((x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)) & _MASK64
+    x = ((x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)) & _MASK64
+    return x ^ (x >> np.uint64(31))
+
+
+def name_hash(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
+def hash01(values, *salts: int) -> np.ndarray:
+    """
+    Deterministic pseudo-random numbers in [0, 1) from integer ``values`` and salts.
+    """
+    with np.errstate(over="ignore"):
+        x = np.asarray(values, dtype=np.int64).astype(np.uint64)
+        for s in salts:
+            x = _splitmix(x ^ np.uint64(s & 0xFFFFFFFFFFFFFFFF))
+        x = _splitmix(x)
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+# SDO's geosynchronous orbit seen from the Sun: a daily (sidereal) oscillation of
+# the observer's heliographic latitude of amplitude 33,200 km at 1 AU (orbit radius
+# 42,164 km, inclination to the ecliptic up to 51.9 deg), and a radial oscillation of
+# 42,164 km. The latitude phase is calibrated on one real record: hmi.V_45s at
+# 2013.07.03_08:42:45_TAI has CRLT_OBS = 3.14159 deg (drms's test suite asserts it).
+_SDO_LAT_AMPLITUDE_DEG = 0.0125
+_SIDEREAL_DAY = 86164.0905
+_SDO_RADIUS_M = 42_164_000.0
+_SDO_RADIAL_PHASE = 0.3  # fraction of a solar day; no real datum, any phase is plausible
+
+
+class Ephemeris:
+    """
+    The Sun as seen from SDO (Earth's centre plus SDO's orbit), on an hourly grid.
+    """
+
+    def __init__(self):
+        self._cache: dict[int, tuple[float, float, float, float]] = {}
+        self._lat_phase: float | None = None
+
+    def _nodes(self, hours: np.ndarray) -> np.ndarray:
+        missing = [int(h) for h in hours if int(h) not in self._cache]
+        if missing:
+            from astropy.time import Time, TimeDelta
+            from sunpy.coordinates import sun
+
+            base = Time("1977-01-01T00:00:00", scale="tai")
+            t = base + TimeDelta(np.asarray(missing, dtype=float) * 3600.0, format="sec")
+            b0 = np.atleast_1d(sun.B0(t).deg)
+            l0 = np.atleast_1d(sun.L0(t).deg)
+            d = np.atleast_1d(sun.earth_distance(t).to_value("m"))
+            crn = np.atleast_1d(np.asarray(sun.carrington_rotation_number(t), dtype=float))
+            for i, h in enumerate(missing):
+                self._cache[h] = (b0[i], l0[i], d[i], crn[i])
+        return np.array([self._cache[int(h)] for h in hours])
+
+    def earth(self, t: np.ndarray):
+        """B0 (deg), L0 (deg), Sun-Earth distance (m) and Carrington rotation number at internal times."""
+        t = np.asarray(t, dtype=float)
+        h0 = np.floor(t / 3600.0)
+        lo, hi = h0.min(), h0.max() + 1
+        hours = np.arange(lo, hi + 1)
+        nodes = self._nodes(hours)
+        x = t / 3600.0
+        b0 = np.interp(x, hours, nodes[:, 0])
+        # L0 decreases through 360 -> 0; interpolate it unwrapped.
+        l0 = np.mod(np.interp(x, hours, np.unwrap(nodes[:, 1], period=360.0)), 360.0)
+        dist = np.interp(x, hours, nodes[:, 2])
+        crn = np.interp(x, hours, nodes[:, 3])
+        return b0, l0, dist, crn
+
+    def _phase(self) -> float:
+        if self._lat_phase is None:
+            t_ref = jsoctime.parse_time("2013.07.03_08:43:07.5_TAI")
+            b0, *_ = self.earth(np.array([t_ref]))
+            target = 3.14159 - b0[0]
+            s = np.clip(target / _SDO_LAT_AMPLITUDE_DEG, -1, 1)
+            # Choose the descending branch, as the real record sequence is.
+            angle = np.pi - np.arcsin(s)
+            self._lat_phase = t_ref - angle * _SIDEREAL_DAY / (2 * np.pi)
+        return self._lat_phase
+
+    def sdo(self, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Observer keywords for SDO at internal times ``t``."""
+        t = np.asarray(t, dtype=float)
+        b0, l0, dist, crn = self.earth(t)
+        lat_angle = 2 * np.pi * (t - self._phase()) / _SIDEREAL_DAY
+        dlat = _SDO_LAT_AMPLITUDE_DEG * np.sin(lat_angle)
+        dlon = _SDO_LAT_AMPLITUDE_DEG * np.cos(lat_angle)
+        rad_angle = 2 * np.pi * (t / 86400.0 - _SDO_RADIAL_PHASE)
+        dsun = dist + _SDO_RADIUS_M * np.cos(rad_angle)
+        v_orbit = 2 * np.pi * _SDO_RADIUS_M / 86164.0905
+        # Earth's radial velocity from the derivative of the interpolated distance.
+        dd = np.gradient(dist, t) if t.size > 1 and np.ptp(t) > 0 else np.zeros_like(t)
+        return {
+            "CRLT_OBS": b0 + dlat,
+            "HGLT_OBS": b0 + dlat,
+            "CRLN_OBS": np.mod(l0 + dlon, 360.0),
+            "HGLN_OBS": dlon,
+            "DSUN_OBS": dsun,
+            "CAR_ROT": np.floor(crn).astype(np.int64),
+            "OBS_VR": dd - v_orbit * np.sin(rad_angle),
+            "OBS_VW": 29_780.0 + v_orbit * np.cos(rad_angle) * 0.5,
+            "OBS_VN": v_orbit * np.sin(lat_angle) * 0.4,
+            "RSUN_OBS": np.degrees(np.arcsin(696_000_000.0 / dsun)) * 3600.0,
+        }
+
+
+EPHEMERIS = Ephemeris()
+
+
+@lru_cache(maxsize=None)
+def aia_channel(wavelength: int) -> dict[str, float | str]:
+    """Nominal AIA channel properties (telescope, exposure, T_OBS offset, typical DN)."""
+    table = {
+        94: ("AIA_4", 2.901, 6.57, 1.5),
+        131: ("AIA_1", 2.901, 7.07, 5.0),
+        171: ("AIA_3", 2.000, 9.35, 300.0),
+        193: ("AIA_2", 2.000, 6.84, 450.0),
+        211: ("AIA_2", 2.901, 0.84, 150.0),
+        304: ("AIA_4", 2.901, 7.57, 40.0),
+        335: ("AIA_1", 2.901, 1.57, 8.0),
+        1600: ("AIA_3", 2.901, 3.12, 60.0),
+        1700: ("AIA_3", 1.000, 15.12, 1300.0),
+        4500: ("AIA_3", 0.500, 1800.0, 5000.0),
+    }
+    tel, exptime, offset, dn = table.get(int(wavelength), ("AIA_3", 2.0, 5.0, 100.0))
+    return {"INSTRUME": tel, "EXPTIME": exptime, "T_OBS_OFFSET": offset, "DATAMEAN": dn,
+            "WAVE_STR": f"{int(wavelength)}_THIN" if int(wavelength) < 1000 else f"{int(wavelength)}"}

@@ -1,0 +1,655 @@
+"""
+The emulator's HTTP server: JSOC's CGI endpoints and SUMS file downloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import random
+import re
+import tarfile
+import threading
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote
+
+from aiohttp import web
+
+from sunpy_jsocx import jsoctime
+from sunpy_jsocx.emulator.catalog import load_catalog
+from sunpy_jsocx.emulator.exports import ExportManager
+from sunpy_jsocx.emulator.records import QueryError, RecordBatch, RecordStore
+
+__all__ = ["EmulatorConfig", "JSOCEmulator", "make_app", "DEFAULT_REGISTERED"]
+
+#: Addresses the emulator treats as registered unless told otherwise.
+DEFAULT_REGISTERED = ("user@example.org", "jsoc@example.org", "test@example.org")
+_UNIX_EPOCH_INTERNAL = jsoctime.parse_time("1970.01.01_00:00:00_UTC")
+_UNIX_EPOCH_TAI_UTC = float(jsoctime.tai_minus_utc(_UNIX_EPOCH_INTERNAL))
+_SUMS_PATH = re.compile(r"^/SUM(\d{1,4})/D(\d{1,20})/S(\d{5})/([A-Za-z0-9][A-Za-z0-9._+\-]{0,250})$")
+STATE_KEY: web.AppKey = web.AppKey("state", object)
+_PSEUDO = ("*recnum*", "*sunum*", "*size*", "*online*", "*retain*", "*archive*", "*recdir*", "*logdir*",
+           "*dirmtime*", "*spec*")
+
+
+@dataclass
+class EmulatorConfig:
+    """
+    Everything that makes the emulator behave one way or another.
+
+    Parameters
+    ----------
+    latency
+        Seconds added to every request.
+    staging_delay
+        Seconds a staged export takes to complete (statuses 2 → 1 → 0).
+    seed
+        Seeds data gaps, quality flags, image noise and faults.
+    registered
+        Registered e-mail addresses.
+    image_size
+        Pixel size of generated images (JSOC's is 4096).
+    fault_rate
+        Probability that a request meets a fault (an even mix of HTTP 500, a
+        dropped connection and, for downloads, a truncated body).
+    http500_rate, drop_rate, truncate_rate
+        Probabilities of each fault, overriding the mix from ``fault_rate``.
+    bandwidth
+        Bytes per second for file downloads (None: as fast as possible).
+    notfound_polls
+        ``exp_status`` answers "not found" this many times for each new request.
+    offline_before
+        JSOC time string: data recorded before it is on tape until staged.
+    size_limit_mb
+        Export size limit.
+    clock
+        Returns seconds since the Unix epoch; inject a fake clock in tests.
+    """
+
+    latency: float = 0.0
+    staging_delay: float = 0.0
+    seed: int = 0
+    registered: tuple[str, ...] = DEFAULT_REGISTERED
+    image_size: int = 128
+    fault_rate: float = 0.0
+    http500_rate: float | None = None
+    drop_rate: float | None = None
+    truncate_rate: float | None = None
+    bandwidth: float | None = None
+    notfound_polls: int = 0
+    offline_before: str = "2011.01.01_00:00:00_TAI"
+    size_limit_mb: int = 100_000
+    cache_bytes: int = 512 * 1024 * 1024
+    clock: object = field(default=time.time, repr=False)
+
+    def rate(self, name: str) -> float:
+        explicit = getattr(self, f"{name}_rate")
+        return self.fault_rate / 3 if explicit is None else explicit
+
+
+class _State:
+    def __init__(self, cfg: EmulatorConfig):
+        self.cfg = cfg
+        self.catalog = load_catalog()
+        self.store = RecordStore(self.catalog, seed=cfg.seed, now=self.now_internal,
+                                 offline_before=jsoctime.parse_time(cfg.offline_before), image_size=cfg.image_size)
+        self.exports = ExportManager(self.store, clock=cfg.clock, staging_delay=cfg.staging_delay,
+                                     registered=cfg.registered, size_limit_mb=cfg.size_limit_mb,
+                                     notfound_polls=cfg.notfound_polls, image_size=cfg.image_size)
+        self.rng = random.Random(cfg.seed)
+        self.counts: Counter = Counter()
+        self.faults: Counter = Counter()
+        self.bytes_served = 0
+        self.files_served = 0
+        self.cache: OrderedDict = OrderedDict()
+        self.cache_size = 0
+        self.lock = threading.Lock()
+
+    def now_internal(self) -> float:
+        """The injected clock's time (Unix seconds, UTC) as DRMS internal TAI seconds."""
+        t = self.cfg.clock() + _UNIX_EPOCH_INTERNAL
+        return t + float(jsoctime.tai_minus_utc(t)) - _UNIX_EPOCH_TAI_UTC
+
+    def stats(self) -> dict:
+        with self.lock:
+            return {
+                "requests": dict(sorted(self.counts.items())),
+                "requests_total": sum(v for k, v in self.counts.items() if ":" not in k),
+                "bytes_served": self.bytes_served,
+                "files_served": self.files_served,
+                "exports_created": self.exports.created,
+                "faults": dict(self.faults),
+            }
+
+    def reset_stats(self) -> None:
+        with self.lock:
+            self.counts.clear()
+            self.faults.clear()
+            self.bytes_served = 0
+            self.files_served = 0
+            self.exports.created = 0
+
+    def count(self, endpoint: str, op: str | None = None) -> None:
+        with self.lock:
+            self.counts[endpoint] += 1
+            if op is not None:
+                self.counts[f"{endpoint}:{op}"] += 1
+
+    def cached(self, key, make):
+        with self.lock:
+            if key in self.cache:
+                self.cache.move_to_end(key)
+                return self.cache[key]
+        data = make()
+        with self.lock:
+            self.cache[key] = data
+            self.cache_size += len(data)
+            while self.cache_size > self.cfg.cache_bytes and len(self.cache) > 1:
+                _, old = self.cache.popitem(last=False)
+                self.cache_size -= len(old)
+        return data
+
+
+def _json(d: dict, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(d), status=status, content_type="application/json")
+
+
+async def _params(request: web.Request) -> dict[str, str]:
+    # parse_qsl decodes '+' as space, which is what drms' urlencode sends.
+    q = dict(parse_qsl(request.query_string, keep_blank_values=True))
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        q.update(parse_qsl(await request.text(), keep_blank_values=True))
+    return q
+
+
+def make_app(cfg: EmulatorConfig) -> web.Application:
+    """Build the aiohttp application of an emulator configured by ``cfg``."""
+    state = _State(cfg)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        if cfg.latency:
+            await asyncio.sleep(cfg.latency)
+        if request.path.startswith("/emulator/"):
+            return await handler(request)
+        roll = state.rng.random()
+        r500, rdrop = cfg.rate("http500"), cfg.rate("drop")
+        if roll < r500:
+            state.faults["http500"] += 1
+            return web.Response(status=500, text="Internal Server Error (emulated fault)")
+        if roll < r500 + rdrop:
+            state.faults["drop"] += 1
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError
+        return await handler(request)
+
+    app = web.Application(middlewares=[middleware], client_max_size=1024 * 1024)
+    app[STATE_KEY] = state
+
+    async def root(request):
+        state.count("root")
+        return web.Response(text="<html><body><h1>JSOC emulator (sunpy-jsocx)</h1></body></html>",
+                            content_type="text/html")
+
+    async def stats(request):
+        return _json(state.stats())
+
+    async def showextseries(request):
+        q = await _params(request)
+        state.count("showextseries")
+        try:
+            names = _filter_names(state.catalog.names(), q.get("filter"))
+        except re.error as e:
+            return _json({"errMsg": f"Invalid filter: {e}", "seriesList": []})
+        if q.get("info"):
+            return _json({"errMsg": "", "seriesList": [{n: {"description": state.catalog.note(n)}} for n in names]})
+        return _json({"errMsg": "", "seriesList": names})
+
+    async def show_series(request):
+        q = await _params(request)
+        state.count("show_series")
+        try:
+            names = _filter_names(state.catalog.names(), q.get("filter"))
+        except re.error:
+            names = []
+        out = []
+        for n in names:
+            m = state.catalog.get(n)
+            out.append({"name": n, "primekeys": ", ".join(m.primekeys), "note": state.catalog.note(n)})
+        return _json({"status": 0, "names": out, "n": len(out)})
+
+    async def check_address(request):
+        q = await _params(request)
+        state.count("checkAddress")
+        address = q.get("address")
+        # drms quotes the address before urlencoding it: decode a second time (jsoc-api.md §3.6).
+        address = unquote(address) if address else address
+        return _json(state.exports.check_address(address))
+
+    async def jsoc_info(request):
+        q = await _params(request)
+        op = q.get("op", "")
+        state.count("jsoc_info", op or "?")
+        t0 = time.perf_counter()
+        try:
+            if op == "series_struct":
+                d = _series_struct(state, q.get("ds", ""))
+            elif op == "rs_summary":
+                batches = state.store.resolve(q.get("ds", ""), limit=_int(q.get("n")))
+                d = {"count": sum(len(b) for b in batches), "status": 0}
+            elif op == "rs_list":
+                d = _rs_list(state, q)
+            else:
+                d = {"status": 1, "error": f"jsoc_info: unknown op '{op}'; valid ops are series_struct, rs_summary,"
+                     " rs_list"}
+        except QueryError as e:
+            d = {"status": 1, "error": str(e)}
+        d["runtime"] = round(time.perf_counter() - t0, 3)
+        return _json(d)
+
+    async def jsoc_fetch(request):
+        q = await _params(request)
+        op = q.get("op", "")
+        state.count("jsoc_fetch", op or "?")
+        with state.lock:
+            if op == "exp_request":
+                d = state.exports.request(q)
+            elif op == "exp_status":
+                d = state.exports.status(q.get("requestid", ""))
+            else:
+                d = {"status": 4, "error": f"jsoc_fetch: unknown op '{op}'; valid ops are exp_request, exp_status"}
+        return _json(d)
+
+    async def files(request: web.Request):
+        raw = request.raw_path.split("?", 1)[0]
+        state.count("download")
+        m = _SUMS_PATH.match(raw)
+        if not m or ".." in raw:
+            return web.Response(status=404, text="Not Found")
+        _part, sunum, slot, name = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+        if int(m.group(1)) != 40 + sunum % 60:
+            return web.Response(status=404, text="Not Found")
+        data = await asyncio.get_running_loop().run_in_executor(None, _file_bytes, state, sunum, slot, name)
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return await _send(request, state, data, name)
+
+    app.router.add_get("/", root)
+    app.router.add_get("/emulator/stats", stats)
+    for path, handler in (("showextseries", showextseries), ("show_series", show_series),
+                          ("checkAddress.sh", check_address), ("jsoc_info", jsoc_info),
+                          ("jsoc_fetch", jsoc_fetch)):
+        app.router.add_route("GET", f"/cgi-bin/ajax/{path}", handler)
+        app.router.add_route("POST", f"/cgi-bin/ajax/{path}", handler)
+    app.router.add_route("GET", "/{tail:.*}", files)
+    return app
+
+
+def _int(v):
+    try:
+        return int(v) if v not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _filter_names(names: list[str], flt: str | None) -> list[str]:
+    if not flt:
+        return names
+    negate = flt.startswith("NOT ")
+    rx = re.compile(flt[4:] if negate else flt, re.IGNORECASE)
+    return [n for n in names if bool(rx.search(n)) != negate]
+
+
+def _series_struct(state: _State, ds: str) -> dict:
+    name = re.split(r"[\[{]", ds.strip(), maxsplit=1)[0].strip()
+    m = state.catalog.get(name)
+    if m is None:
+        return {"status": 1, "error": f" jsoc_info: series {name} not found."}
+    first = last = None
+    firstn = lastn = None
+    try:
+        if m.time_key:
+            store = state.store
+            now = state.now_internal()
+            head = store.resolve(f"{m.name}[{jsoctime.format_time(m.slot_time(m.first_slot), 'TAI')}/1d]", limit=1)[0]
+            last_t = m.slot_time(m.last_slot(now))
+            tail = store.resolve(f"{m.name}[{jsoctime.format_time(last_t - 86400, 'TAI')}-"
+                                 f"{jsoctime.format_time(last_t, 'TAI')}]", limit=-1)[0]
+            if len(head):
+                first, firstn = store.record_names(head)[0], int(head.recnum[0])
+            if len(tail):
+                last, lastn = store.record_names(tail)[0], int(tail.recnum[-1])
+    except QueryError:
+        pass
+    d = m.struct_answer(first, last, firstn, lastn)
+    d["status"] = 0
+    return d
+
+
+def _rs_list(state: _State, q: dict[str, str]) -> dict:
+    store = state.store
+    n = _int(q.get("n"))
+    batches = store.resolve(q.get("ds", ""), limit=n)
+    batches = [b for b in batches if len(b)]
+    if not batches:
+        return {"count": 0, "status": 0}
+    if len({b.model.lname for b in batches}) > 1:
+        return {"status": 1, "error": "jsoc_info: rs_list of several series at once is not supported"}
+    b = batches[0]
+    for other in batches[1:]:
+        b = b.concat(other)
+    m = b.model
+    keys = _split(q.get("key"))
+    segs = _split(q.get("seg"))
+    links = _split(q.get("link"))
+    out: dict = {}
+    if q.get("R") == "1":
+        names = store.record_names(b)
+        online = store.online(b)
+        out["recinfo"] = [{"name": nm, "online": int(o)} for nm, o in zip(names, online.tolist())]
+    kws = []
+    for k in keys:
+        if k.upper() == "**ALL**":
+            kws.extend({"name": kw["name"], "values": store.strings(b, kw["name"])}
+                       for kw in m.keyword_defs if kw.get("recscope") != "index")
+        elif k.upper() == "**NONE**":
+            continue
+        elif k.lower() in _PSEUDO:
+            kws.append({"name": k.lower(), "values": _pseudo(store, b, k.lower())})
+        else:
+            kw = m.keyword(k)
+            kws.append({"name": kw["name"] if kw else k,
+                        "values": store.strings(b, kw["name"]) if kw else ["Invalid KeyLink"] * len(b)})
+    out["keywords"] = kws
+    seg_out = []
+    seg_names = [s["name"] for s in m.struct["segments"]] if any(s.upper() == "**ALL**" for s in segs) else segs
+    if seg_names:
+        dirs = store.recdir(b)
+        dims = f"{state.cfg.image_size}x{state.cfg.image_size}"
+        for s in seg_names:
+            seg = m.segment(s)
+            if seg is None:
+                seg_out.append({"name": s, "values": ["InvalidSegName"] * len(b), "dims": [""] * len(b)})
+                continue
+            fname = m.segment_file(seg["name"])
+            seg_dims = dims if fname.endswith(".fits") else (seg.get("dims") or "")
+            seg_out.append({"name": seg["name"], "values": [f"{d}/{fname}" for d in dirs],
+                            "dims": [seg_dims] * len(b)})
+    out["segments"] = seg_out
+    link_out = []
+    link_names = list(m.links_by_upper) if any(s.upper() == "**ALL**" for s in links) else links
+    for ln in link_names:
+        link = m.links_by_upper.get(ln.upper())
+        if link is None:
+            link_out.append({"name": ln, "values": ["Invalid_Link"] * len(b)})
+        else:
+            names = store.record_names(b)
+            target = link["target"]
+            link_out.append({"name": link["name"],
+                             "values": [target + nm[len(m.name):] for nm in names]})
+    out["links"] = link_out
+    out["count"] = len(b)
+    out["status"] = 0
+    return out
+
+
+def _split(v: str | None) -> list[str]:
+    if not v:
+        return []
+    return [s for s in re.split(r"[,\s]+", v) if s]
+
+
+def _pseudo(store: RecordStore, b: RecordBatch, key: str) -> list[str]:
+    if key == "*recnum*":
+        return [str(x) for x in b.recnum.tolist()]
+    if key == "*sunum*":
+        return [str(x) for x in store.sunum(b).tolist()]
+    if key == "*online*":
+        return ["Y" if o else "N" for o in store.online(b).tolist()]
+    if key == "*recdir*":
+        return store.recdir(b)
+    if key == "*spec*":
+        return store.record_names(b)
+    if key == "*size*":
+        return [str(2 * 1024 * 1024)] * len(b)
+    if key == "*archive*":
+        return ["Y"] * len(b)
+    if key == "*retain*":
+        return ["2030.01.01"] * len(b)
+    return [""] * len(b)
+
+
+# ---------------------------------------------------------------------------- files
+def _record_keywords(state: _State, b: RecordBatch, i: int) -> dict[str, str]:
+    return {kw["name"]: state.store.strings(b, kw["name"])[i] for kw in b.model.keyword_defs}
+
+
+def _asis_bytes(state: _State, b: RecordBatch, i: int, segment: str) -> bytes:
+    from sunpy_jsocx.emulator import render
+
+    m = b.model
+    rec = int(b.recnum[i])
+    key = ("asis", m.lname, rec, segment, state.cfg.image_size, state.cfg.seed)
+
+    def make():
+        kind = m.segment_kind(segment) or render.segment_kind(m.name, segment)
+        return render.render_asis(m.name, segment, _record_keywords(state, b, i), size=state.cfg.image_size,
+                                  kind=kind, seed=(rec * 1000003 + state.cfg.seed) & 0x7FFFFFFF)
+
+    return state.cached(key, make)
+
+
+def _fits_bytes(state: _State, b: RecordBatch, i: int, segment: str) -> bytes:
+    from sunpy_jsocx.fitsexport import fits_export_bytes
+
+    key = ("fits", b.model.lname, int(b.recnum[i]), segment, state.cfg.image_size, state.cfg.seed)
+
+    def make():
+        asis = _asis_bytes(state, b, i, segment)
+        return fits_export_bytes(asis, _record_keywords(state, b, i), b.model.keyword_defs, segment=segment)
+
+    return state.cached(key, make)
+
+
+def _file_bytes(state: _State, sunum: int, slot: int, name: str) -> bytes | None:
+    from sunpy_jsocx.emulator.records import EXPORT_SERIES_CODE
+
+    if sunum % 10000 == EXPORT_SERIES_CODE:
+        with state.lock:
+            exp = state.exports.export_for_dir(sunum)
+        if exp is None or slot != 0:
+            return None
+        if name == f"{exp.id}.tar" and exp.method.endswith("-tar"):
+            return state.cached(("tar", exp.id), lambda: _tar(state, exp))
+        if name == "index.json":
+            return json.dumps(state.exports.index(exp)).encode()
+        if name == f"{exp.id}.keywords.txt":
+            return state.exports.keywords_text(exp).encode()
+        for f in exp.files:
+            if f.filename == name:
+                return _export_file_bytes(state, exp, f)
+        return None
+    b = state.store.locate(sunum, slot)
+    if b is None or not bool(state.store.online(b)[0]):
+        return None
+    for s in b.model.struct["segments"]:
+        if b.model.segment_file(s["name"]) == name:
+            return _asis_bytes(state, b, 0, s["name"])
+    return None
+
+
+def _export_file_bytes(state: _State, exp, f) -> bytes:
+    if exp.protocol.split(",")[0].lower() == "as-is":
+        return _asis_bytes(state, f.batch, f.index, f.segment)
+    data = _fits_bytes(state, f.batch, f.index, f.segment)
+    steps = getattr(exp, "_steps", [])
+    if steps:
+        from sunpy_jsocx.emulator.processing import apply_processing
+
+        data = state.cached(("proc", exp.id, f.filename), lambda: apply_processing(data, steps))
+    return data
+
+
+def _tar(state: _State, exp) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        members = [("index.json", json.dumps(state.exports.index(exp)).encode())]
+        members += [(f.filename, _export_file_bytes(state, exp, f)) for f in exp.files]
+        for fname, data in members:
+            info = tarfile.TarInfo(fname)
+            info.size = len(data)
+            info.mtime = int(exp.ready_at)
+            info.mode = 0o644
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+async def _send(request: web.Request, state: _State, data: bytes, name: str) -> web.StreamResponse:
+    cfg = state.cfg
+    size = len(data)
+    start, end = 0, size - 1
+    status = 200
+    headers = {"Accept-Ranges": "bytes",
+               "Content-Disposition": f'attachment; filename="{name}"'}
+    rng = request.headers.get("Range")
+    if rng:
+        m = re.fullmatch(r"bytes=(\d*)-(\d*)", rng.strip())
+        if not m or (not m.group(1) and not m.group(2)):
+            return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+        if m.group(1):
+            start = int(m.group(1))
+            end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+        else:
+            start = max(0, size - int(m.group(2)))
+        if start >= size or start > end:
+            return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    body = data[start:end + 1]
+    ctype = "application/fits" if name.endswith(".fits") else (
+        "application/x-tar" if name.endswith(".tar") else (
+            "application/json" if name.endswith(".json") else "application/octet-stream"))
+    resp = web.StreamResponse(status=status, headers=headers)
+    resp.content_type = ctype
+    resp.content_length = len(body)
+    await resp.prepare(request)
+    if request.method == "HEAD":
+        return resp
+    truncate = state.rng.random() < cfg.rate("truncate")
+    if truncate:
+        state.faults["truncate"] += 1
+        body_to_send = body[: len(body) // 2]
+    else:
+        body_to_send = body
+    chunk = 256 * 1024
+    for k in range(0, len(body_to_send), chunk):
+        piece = body_to_send[k:k + chunk]
+        await resp.write(piece)
+        if cfg.bandwidth:
+            await asyncio.sleep(len(piece) / cfg.bandwidth)
+    with state.lock:
+        state.bytes_served += len(body_to_send)
+        if not truncate:
+            state.files_served += 1
+    if truncate:
+        if request.transport is not None:
+            request.transport.abort()
+        return resp
+    await resp.write_eof()
+    return resp
+
+
+class JSOCEmulator:
+    """
+    A JSOC emulator serving HTTP on a loopback port from a background thread.
+
+    Parameters
+    ----------
+    host
+        Interface to bind; loopback by default.
+    port
+        Port; 0 picks a free one.
+    **config
+        Any field of `EmulatorConfig` (``latency``, ``staging_delay``, ``seed``,
+        ``registered``, ``image_size``, ``fault_rate``, ``clock``, ...).
+
+    Examples
+    --------
+    >>> from sunpy_jsocx.emulator import JSOCEmulator
+    >>> with JSOCEmulator() as emu:
+    ...     emu.url.startswith("http://127.0.0.1:")
+    True
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, **config):
+        self.host = host
+        self.port = port
+        self.config = EmulatorConfig(**config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._app: web.Application | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, with a trailing slash (``http://127.0.0.1:PORT/``)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def state(self) -> _State:
+        return self._app[STATE_KEY]
+
+    def stats(self) -> dict:
+        """Request counts per endpoint and operation, bytes and files served, exports created."""
+        return self.state.stats()
+
+    def reset_stats(self) -> None:
+        """Zero the counters of `stats`."""
+        self.state.reset_stats()
+
+    def start(self) -> JSOCEmulator:
+        self._thread = threading.Thread(target=self._run, name="jsoc-emulator", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _run(self):
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            self._app = make_app(self.config)
+            self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, self.host, self.port)
+            loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]
+        except BaseException as e:  # surfaced to start()
+            self._error = e
+            self._ready.set()
+            return
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(self._runner.cleanup())
+        loop.close()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def __enter__(self) -> JSOCEmulator:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

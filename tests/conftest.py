@@ -1,0 +1,73 @@
+"""
+Shared fixtures: an emulator on loopback with a clock the tests control.
+
+Nothing here reaches beyond 127.0.0.1. Tests that need the real JSOC carry
+``@pytest.mark.remote_data`` and are skipped unless ``--remote-data=any`` is given.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sunpy_jsocx.emulator import JSOCEmulator, redirect_drms
+
+REGISTERED = "user@example.org"
+
+
+def pytest_addoption(parser):
+    try:
+        parser.addoption("--remote-data", default="none", choices=["none", "any"],
+                         help="run tests that need the real JSOC ('any')")
+    except ValueError:  # pytest-remotedata is installed and owns the option
+        pass
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--remote-data", default="none") == "any":
+        return
+    skip = pytest.mark.skip(reason="needs the real JSOC; run with --remote-data=any")
+    for item in items:
+        if "remote_data" in item.keywords:
+            item.add_marker(skip)
+
+
+class FakeClock:
+    """A clock for the emulator that only moves when a test says so."""
+
+    def __init__(self, start: float | None = None):
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """A shared emulator with no delays and no faults."""
+    with JSOCEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def drms_client(emulator):
+    import drms
+
+    with redirect_drms(emulator.url):
+        yield drms.Client()
+
+
+@pytest.fixture
+def staged_emulator(clock):
+    """An emulator whose exports take 30 s of the fake clock to stage."""
+    with JSOCEmulator(staging_delay=30.0, clock=clock) as emu:
+        yield emu
