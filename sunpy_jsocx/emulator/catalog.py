@@ -29,14 +29,6 @@ from sunpy_jsocx import jsoctime
 
 __all__ = ["SeriesModel", "Catalog", "load_catalog"]
 
-# Empirically, AIA slot times sit on whole multiples of the step counted from
-# TAI midnight (FirstRecord 2010-05-13T00:00:02Z and LastRecord
-# 2020-04-03T23:59:59Z of the real series_struct are both 00:00:36 TAI modulo
-# 12 s), although the T_REC_epoch keyword reads 1993.01.01_00:00:04_TAI.
-# jsoc-api.md §7 leaves this unverified; the emulator uses the phase that
-# reproduces the recorded T_REC values and keeps the keyword as JSOC prints it.
-_SLOT_PHASE_OVERRIDES = {"aia": "1993.01.01_00:00:00_TAI"}
-
 #: Size of the recnum block reserved per slot for HARP series (HARPNUM modulo this).
 HARP_BLOCK = 64
 
@@ -93,33 +85,77 @@ class SeriesModel:
 
     @cached_property
     def epoch(self) -> float:
-        text = _SLOT_PHASE_OVERRIDES.get(self.namespace, self.emulator.get("epoch") or "1993.01.01_00:00:00_TAI")
+        """Origin of the slots of the time key.
+
+        ``slot_origin`` where the data says real slot times follow another origin
+        than the ``<key>_epoch`` keyword (AIA: the keyword reads
+        1993.01.01_00:00:04_TAI, the recorded T_REC values sit on whole steps from
+        1993.01.01_00:00:00_TAI; jsoc-api.md §7 leaves it unverified and the
+        emulator reproduces the recorded values).
+        """
+        text = self.emulator.get("slot_origin") or self.emulator.get("epoch") or "1993.01.01_00:00:00_TAI"
         return jsoctime.parse_time(text)
 
     @property
     def step(self) -> float:
+        """Slot step: query times are rounded to the nearest multiple of it."""
         return float(self.emulator.get("step") or 86400.0)
+
+    @property
+    def cadence(self) -> float:
+        """Seconds between records (a multiple of the step; usually the step itself)."""
+        return float(self.emulator.get("cadence") or self.step)
+
+    @cached_property
+    def grid_origin(self) -> float:
+        """Time of record grid index 0."""
+        if self.cadence == self.step:
+            return self.epoch
+        first = jsoctime.parse_time(self.emulator.get("first") or "2010.05.01_00:00:00_TAI")
+        return self.round_time(first)
+
+    def round_time(self, t):
+        """Round internal time(s) to the nearest slot (JSOC's slot rounding)."""
+        import numpy as np
+
+        return self.epoch + np.floor((np.asarray(t, dtype=float) - self.epoch) / self.step + 0.5) * self.step
+
+    def grid_position(self, t):
+        """Position of (slot-rounded) time(s) on the record grid, as a float index."""
+        import numpy as np
+
+        return (np.asarray(self.round_time(t), dtype=float) - self.grid_origin) / self.cadence
 
     @cached_property
     def first_slot(self) -> int:
+        import math
+
         first = self.emulator.get("first") or "2010.05.01_00:00:00_TAI"
-        return self.slot_of(jsoctime.parse_time(first))
+        return int(math.ceil(float(self.grid_position(jsoctime.parse_time(first))) - 1e-9))
 
     def last_slot(self, now: float) -> int:
+        import math
+
         last = self.emulator.get("last")
         t = jsoctime.parse_time(last) if last else now - 86400.0
-        return self.slot_of(t)
+        return int(math.floor(float(self.grid_position(t)) + 1e-9))
 
-    def slot_of(self, t):
-        """Nearest slot index of internal time(s) ``t`` (JSOC rounds to the nearest slot)."""
-        import numpy as np
+    def slot_of(self, t) -> int:
+        """Nearest record grid index of internal time ``t``."""
+        import math
 
-        return np.floor((np.asarray(t, dtype=float) - self.epoch) / self.step + 0.5).astype(np.int64) if np.ndim(
-            t
-        ) else int(np.floor((t - self.epoch) / self.step + 0.5))
+        return int(math.floor(float(self.grid_position(t)) + 0.5))
 
     def slot_time(self, slot):
-        return self.epoch + slot * self.step
+        return self.grid_origin + slot * self.cadence
+
+    @property
+    def fsn_from_time(self) -> bool:
+        return bool(self.emulator.get("fsn_from_time"))
+
+    @property
+    def cycle_values(self) -> dict[str, list]:
+        return dict(self.emulator.get("cycle_values") or {})
 
     @cached_property
     def combos(self) -> list[dict[str, Any]]:

@@ -82,7 +82,7 @@ class Ephemeris:
         return np.array([self._cache[int(h)] for h in hours])
 
     def earth(self, t: np.ndarray):
-        """B0 (deg), L0 (deg), Sun-Earth distance (m) and Carrington rotation number at internal times."""
+        """B0 (deg), L0 (deg), Sun-Earth distance (m), Carrington rotation number and d(distance)/dt (m/s)."""
         t = np.asarray(t, dtype=float)
         h0 = np.floor(t / 3600.0)
         lo, hi = h0.min(), h0.max() + 1
@@ -94,7 +94,8 @@ class Ephemeris:
         l0 = np.mod(np.interp(x, hours, np.unwrap(nodes[:, 1], period=360.0)), 360.0)
         dist = np.interp(x, hours, nodes[:, 2])
         crn = np.interp(x, hours, nodes[:, 3])
-        return b0, l0, dist, crn
+        ddist = np.interp(x, hours[:-1] + 0.5, np.diff(nodes[:, 2]) / 3600.0)
+        return b0, l0, dist, crn, ddist
 
     def _phase(self) -> float:
         if self._lat_phase is None:
@@ -110,15 +111,13 @@ class Ephemeris:
     def sdo(self, t: np.ndarray) -> dict[str, np.ndarray]:
         """Observer keywords for SDO at internal times ``t``."""
         t = np.asarray(t, dtype=float)
-        b0, l0, dist, crn = self.earth(t)
+        b0, l0, dist, crn, dd = self.earth(t)
         lat_angle = 2 * np.pi * (t - self._phase()) / _SIDEREAL_DAY
         dlat = _SDO_LAT_AMPLITUDE_DEG * np.sin(lat_angle)
         dlon = _SDO_LAT_AMPLITUDE_DEG * np.cos(lat_angle)
         rad_angle = 2 * np.pi * (t / 86400.0 - _SDO_RADIAL_PHASE)
         dsun = dist + _SDO_RADIUS_M * np.cos(rad_angle)
         v_orbit = 2 * np.pi * _SDO_RADIUS_M / 86164.0905
-        # Earth's radial velocity from the derivative of the interpolated distance.
-        dd = np.gradient(dist, t) if t.size > 1 and np.ptp(t) > 0 else np.zeros_like(t)
         return {
             "CRLT_OBS": b0 + dlat,
             "HGLT_OBS": b0 + dlat,

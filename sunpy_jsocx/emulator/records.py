@@ -25,6 +25,8 @@ __all__ = ["QueryError", "RecordBatch", "RecordStore", "EXPORT_SERIES_CODE"]
 
 #: Storage-unit code reserved for export directories.
 EXPORT_SERIES_CODE = 9999
+#: FSN of the record at grid index 0 of series whose FSN grows with time.
+FSN_OFFSET = 1_000_000
 #: The most records one record set may select (JSOC refuses very large selections too).
 MAX_RECORDS = 2_000_000
 
@@ -195,6 +197,8 @@ class RecordStore:
         else:
             if m.time_key and m.time_key in constraints:
                 slots = self._time_slots(m, constraints[m.time_key], first_slot, last_slot, spec.text)
+            elif m.fsn_from_time and any(k.upper() == "FSN" for k in constraints):
+                slots = self._fsn_slots(constraints[next(k for k in constraints if k.upper() == "FSN")], spec.text)
             elif m.time_key:
                 n_all = (last_slot - first_slot + 1) * m.block
                 if limit is not None and n_all > abs(limit) * 4 + 4096:
@@ -220,6 +224,7 @@ class RecordStore:
         return batch
 
     def _time_slots(self, m: SeriesModel, items, first_slot, last_slot, text) -> np.ndarray:
+        """Record grid indices selected by the items of a time filter (slot rounding applied)."""
         out = []
         for raw in items:
             try:
@@ -230,25 +235,48 @@ class RecordStore:
                 if it.kind == "last":
                     out.append(np.array([last_slot]))
                     continue
-                start = m.slot_of(jsoctime.parse_time(it.start))
+                t0 = jsoctime.parse_time(it.start)
+                a = float(m.grid_position(t0))
                 k = 1
                 if it.step:
-                    k = max(1, int(round(jsoctime.parse_duration(it.step, slot=m.step) / m.step)))
+                    k = max(1, int(round(jsoctime.parse_duration(it.step, slot=m.step) / m.cadence)))
                 if it.kind == "value":
-                    out.append(np.array([start]))
-                elif it.kind == "range":
-                    end = m.slot_of(jsoctime.parse_time(it.end))
-                    out.append(self._arange(start, end + 1, k, first_slot, last_slot, m, text))
-                else:  # span: half-open
+                    if abs(a - round(a)) < 1e-6:
+                        out.append(np.array([int(round(a))]))
+                elif it.kind == "range":  # inclusive of both ends
+                    b = float(m.grid_position(jsoctime.parse_time(it.end)))
+                    out.append(self._arange(math.ceil(a - 1e-6), math.floor(b + 1e-6) + 1, k, first_slot, last_slot,
+                                            text))
+                else:  # start/duration: half-open
                     dur = jsoctime.parse_duration(it.duration, slot=m.step)
-                    end = m.slot_of(jsoctime.parse_time(it.start) + dur)
-                    out.append(self._arange(start, end, k, first_slot, last_slot, m, text))
+                    b = float(m.grid_position(t0 + dur))
+                    out.append(self._arange(math.ceil(a - 1e-6), math.ceil(b - 1e-6), k, first_slot, last_slot,
+                                            text))
             except (jsoctime.JSOCTimeError, grammar.RecordSetSyntaxError) as e:
                 raise QueryError(f"invalid record-set specification `{text}`: {e}") from None
-        return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(out)).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
 
     @staticmethod
-    def _arange(a, b, k, first_slot, last_slot, m, text):
+    def _fsn_slots(items, text) -> np.ndarray:
+        out = []
+        for raw in items:
+            it = grammar.split_item(raw, is_time=False)
+            try:
+                if it.kind == "value":
+                    out.append(np.array([int(it.start)]))
+                elif it.kind == "range":
+                    out.append(np.arange(int(it.start), int(it.end) + 1))
+                else:
+                    raise QueryError(f"invalid record-set specification `{text}`: unsupported FSN item {raw}")
+            except ValueError:
+                raise QueryError(f"invalid record-set specification `{text}`: bad FSN {raw!r}") from None
+        fsn = np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)
+        if fsn.size > MAX_RECORDS:
+            raise QueryError(f"Can not open RecordSet, bad query or too many records: {text}")
+        return (fsn - FSN_OFFSET).astype(np.int64)
+
+    @staticmethod
+    def _arange(a, b, k, first_slot, last_slot, text):
         # Keep the step's phase anchored at the requested start, even when it is clipped.
         lo = a + math.ceil((first_slot - a) / k) * k if a < first_slot else a
         hi = min(b, last_slot + 1)
@@ -263,6 +291,10 @@ class RecordStore:
         sel = np.ones(len(combos), dtype=bool)
         for key, items in constraints.items():
             if key == m.time_key:
+                continue
+            if m.fsn_from_time and key.upper() == "FSN":
+                fsn = slots + FSN_OFFSET
+                slots = slots[self._match_values(m, key, list(fsn), items, text)]
                 continue
             values = [c.get(key) for c in combos]
             sel &= self._match_values(m, key, values, items, text)
@@ -413,7 +445,7 @@ class RecordStore:
             return "time" if t == "time" else "string"
 
         try:
-            return np.asarray(grammar.evaluate_where(f.where, column, kinds=kinds), dtype=bool)
+            return np.asarray(grammar.evaluate_where(f.where, column, kinds=kinds, size=len(b)), dtype=bool)
         except (grammar.RecordSetSyntaxError, KeyError) as e:
             raise QueryError(f"invalid record-set specification `{text}`: {e}") from None
 
@@ -585,6 +617,12 @@ class RecordStore:
             flags = np.array([0x00000400, 0x00001000, 0x00010000, 0x80000000], dtype=np.int64)
             pick = (hash01(rec, self.seed, 0x5156) * len(flags)).astype(int)
             return np.where(flagged, flags[pick], 0).astype(np.int64)
+        if m.fsn_from_time and up == "FSN":
+            return (b.slot + FSN_OFFSET).astype(np.int64)
+        cyc = {k.upper(): v for k, v in m.cycle_values.items()}
+        if up in cyc:
+            arr = np.array(cyc[up], dtype=object if isinstance(cyc[up][0], str) else np.int64)
+            return arr[b.slot % len(arr)]
         if up == "FSN":
             return (np.floor((t - jsoctime.parse_time("2010.03.24_00:00:00_TAI")) / 1.5)).astype(np.int64) + (
                 np.round(wav).astype(np.int64) % 8 if wav is not None else 0

@@ -36,7 +36,7 @@ def test_url_quick_as_is_online_is_immediate(emulator):
     assert d["rcount"] == 3
     assert d["count"] == 3
     for item in d["data"]:
-        assert item["record"].startswith("hmi.M_45s[2014.01.01_00:00:")
+        assert item["record"].startswith("hmi.M_45s[2014.01.01_00:0")
         assert item["record"].endswith("{magnetogram}")
         assert item["filename"].startswith("/SUM") and item["filename"].endswith("/magnetogram.fits")
     body = download(emulator, d["data"][0]["filename"]).read()

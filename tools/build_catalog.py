@@ -1,0 +1,951 @@
+#!/usr/bin/env python
+"""Build the emulator's series catalogue from the real JSOC reference answers.
+
+The JSOC emulator (``sunpy_jsocx.emulator``) serves ``jsoc_info?op=series_struct``,
+``show_series`` and friends from the JSON files under
+``sunpy_jsocx/emulator/data/``.  This script produces those files:
+
+``data/series/<lower-case name>.json``
+    One file per fully defined series: ``{"name", "series_struct", "emulator"}``.
+    Five series are real ``series_struct`` answers recorded from jsoc.stanford.edu
+    (``aia.lev1_euv_12s``, ``hmi.M_45s``, ``hmi.V_45s``, ``hmi.sharp_720s``,
+    ``hmi.sharp_cea_720s``) and are copied verbatim, minus the per-request
+    ``Interval``, ``runtime`` and ``status`` members.  Every other series is
+    synthesised here from the closest real template, following JSOC's naming,
+    keyword and segment conventions.
+``data/catalog.json``
+    The series list (canonical JSOC case, note) and the segment list, from the real
+    list in ``series-catalog.json`` plus the series defined here.
+
+The emulator never reads the shared reference directory at run time; run this
+script again when the templates or the definitions below change::
+
+    python tools/build_catalog.py ../shared            # (re)write the data files
+    python tools/build_catalog.py ../shared --check    # verify they are up to date
+
+The output is deterministic: running the script twice gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT_ROOT / "sunpy_jsocx" / "emulator" / "data"
+
+# Members of a live series_struct answer that the emulator computes per request.
+PER_REQUEST_MEMBERS = ("Interval", "runtime", "status")
+
+# The five recorded answers: file stem in shared/jsoc-reference/series_struct -> canonical name.
+REAL_SERIES = {
+    "aia.lev1_euv_12s": "aia.lev1_euv_12s",
+    "hmi.m_45s": "hmi.M_45s",
+    "hmi.v_45s": "hmi.V_45s",
+    "hmi.sharp_720s": "hmi.sharp_720s",
+    "hmi.sharp_cea_720s": "hmi.sharp_cea_720s",
+}
+
+# DRMS missing values, as series_struct prints them.
+MISSING = {
+    "int": "-2147483648",
+    "short": "-32768",
+    "longlong": "-9223372036854775808",
+    "float": "nan",
+    "double": "nan",
+    "string": "",
+}
+TIME_MISSING = {"TAI": "-4712.01.01_11:59:28_TAI", "ISO": "-4712.01.01_11:59:28Z"}
+QUALITY_MISSING = "0x80000000"
+
+MDI_EPOCH = "1993.01.01_00:00:00_TAI"
+AIA_EPOCH = "1993.01.01_00:00:04_TAI"
+# Observed AIA T_REC values (2010-05-13T00:00:02Z, 2014-01-01T00:00:01Z, 2020-04-03T23:59:59Z)
+# fall on TAI seconds that are multiples of 12 from this origin, not from T_REC_epoch.
+AIA_SLOT_ORIGIN = "1993.01.01_00:00:00_TAI"
+LEV1_SLOT_EPOCH = "1977.01.01_00:00:00_TAI"
+
+AIA_EUV = [94, 131, 171, 193, 211, 304, 335]
+AIA_UV = [1600, 1700]
+AIA_VIS = [4500]
+
+
+# --------------------------------------------------------------------------------------
+# Small constructors that keep the member order of real series_struct answers.
+# --------------------------------------------------------------------------------------
+def kw(name, type_, recscope, defval=None, units="none", note="", linkinfo=None):  # noqa: PLR0917 (table rows)
+    """Return a series_struct keyword entry."""
+    if defval is None:
+        if type_ == "time":
+            defval = TIME_MISSING["ISO" if units == "ISO" else "TAI"]
+        else:
+            defval = MISSING[type_]
+    entry = {"name": name}
+    if linkinfo is not None:
+        entry["linkinfo"] = linkinfo
+    entry.update(type=type_, recscope=recscope, defval=defval, units=units, note=note)
+    return entry
+
+
+def seg(name, type_, units, dims, note, protocol="fits"):  # noqa: PLR0917 (table rows)
+    """Return a series_struct segment entry."""
+    return {"name": name, "type": type_, "units": units, "protocol": protocol, "dims": dims, "note": note}
+
+
+def link(name, target, note, kind="DYNAMIC"):
+    """Return a series_struct link entry."""
+    return {"name": name, "target": target, "kind": kind, "note": note}
+
+
+def compression_keywords(segments):
+    """Per-segment ``cparms_sgNNN``, ``<seg>_bzero`` and ``<seg>_bscale`` keywords.
+
+    ``segments`` is a list of ``(name, bzero, bscale)``.  JSOC lists these first, in
+    segment order, for series whose segments are Rice-compressed FITS.
+    """
+    out = []
+    for i, (name, bzero, bscale) in enumerate(segments):
+        out.append(kw(f"cparms_sg{i:03d}", "string", "variable", "compress Rice"))
+        out.append(kw(f"{name}_bzero", "double", "variable", bzero))
+        out.append(kw(f"{name}_bscale", "double", "variable", bscale))
+    return out
+
+
+def struct(note, primekeys, slotted, keywords, segments, links=(), *, retention=10000,  # noqa: PLR0917
+           stagingretention=3, unitsize=32, archive=1, tapegroup=6, dbindex=None):
+    """Assemble a series_struct (without the per-request members).
+
+    ``slotted`` maps a slotted prime key to the ``step`` string JSOC prints for it.
+    """
+    names = [k["name"] for k in keywords]
+    assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
+    pinfo = []
+    for pk in primekeys:
+        if pk in slotted:
+            pinfo.append({"name": pk, "slotted": 1, "step": slotted[pk]})
+        else:
+            pinfo.append({"name": pk, "slotted": 0})
+    return {
+        "note": note,
+        "retention": retention,
+        "stagingretention": stagingretention,
+        "unitsize": unitsize,
+        "archive": archive,
+        "tapegroup": tapegroup,
+        "primekeys": list(primekeys),
+        "primekeysinfo": pinfo,
+        "dbindex": list(dbindex if dbindex is not None else primekeys),
+        "keywords": keywords,
+        "segments": list(segments),
+        "links": list(links),
+    }
+
+
+def by_name(keywords):
+    return {k["name"]: k for k in keywords}
+
+
+def replace_kw(keywords, name, **changes):
+    """Change members of keyword ``name`` in place (``type_`` for ``type``)."""
+    for k in keywords:
+        if k["name"] == name:
+            for key, value in changes.items():
+                k["type" if key == "type_" else key] = value
+            return
+    raise KeyError(name)
+
+
+# --------------------------------------------------------------------------------------
+# The "emulator" block.
+# --------------------------------------------------------------------------------------
+SEGMENT_KINDS = {
+    "magnetogram": "magnetogram",
+    "Dopplergram": "dopplergram",
+    "continuum": "continuum",
+    "linewidth": "linewidth",
+    "linedepth": "linedepth",
+    "inclination": "inclination",
+    "azimuth": "azimuth",
+    "field": "field",
+    "disambig": "disambig",
+    "bitmap": "bitmap",
+    "Bp": "vector-other",
+    "Bt": "vector-other",
+    "Br": "vector-other",
+    "split": "text",
+    "rot": "text",
+    "err": "text",
+    "synopMr": "magnetogram",
+    "spikes": "generic",
+}
+VECTOR_OTHER = {
+    "vlos_mag", "dop_width", "eta_0", "damping", "src_continuum", "src_grad", "alpha_mag",
+    "chisq", "conv_flag", "info_map", "qual_map", "confid_map", "conf_disambig",
+}
+
+
+def segment_kind(series, segname):
+    if segname in ("image", "image_lev1"):
+        if series.startswith("aia."):
+            if "_uv_" in series:
+                return "uv"
+            if "_vis_" in series:
+                return "vis"
+            return "euv"
+        return "uv"  # IRIS slit-jaw / spectra: FUV and NUV
+    if segname == "data":
+        return "generic"
+    if segname in SEGMENT_KINDS:
+        return SEGMENT_KINDS[segname]
+    if segname in VECTOR_OTHER or segname.endswith("_err"):
+        return "vector-other"
+    return "generic"
+
+
+def emulator_block(name, ss, *, instrument, time_key, epoch=None, step=None, first=None,
+                   last=None, axes=(), combos=None, harp=None, image_dims=None,
+                   segment_files=None, extra_constants=None, **optional):
+    """Build the "emulator" block of a series file.
+
+    ``constants`` holds every keyword whose recscope is ``constant`` (its defval, which
+    is how JSOC prints it) plus ``extra_constants`` (variable keywords that are fixed for
+    this series, such as INSTRUME).  ``optional`` adds documented optional members
+    (``cadence``, ``slot_origin``, ``fsn_from_time``, ``cycle_values``).
+    """
+    constants = {k["name"]: k["defval"] for k in ss["keywords"] if k["recscope"] == "constant"}
+    constants.update(extra_constants or {})
+    files = {s["name"]: f"{s['name']}.fits" for s in ss["segments"]}
+    files.update(segment_files or {})
+    block = {
+        "time_key": time_key,
+        "epoch": epoch,
+        "step": step,
+        "first": first,
+        "last": last,
+        "axes": [dict(a) for a in axes],
+        "combos": combos,
+        "harp": harp,
+        "instrument": instrument,
+        "segment_files": files,
+        "segment_kinds": {s["name"]: segment_kind(name.lower(), s["name"]) for s in ss["segments"]},
+        "constants": constants,
+        "image_dims": image_dims,
+    }
+    for key in ("cadence", "slot_origin", "fsn_from_time", "cycle_values"):
+        if key in optional:
+            block[key] = optional.pop(key)
+    if optional:
+        raise TypeError(f"unknown emulator members {sorted(optional)}")
+    return block
+
+
+# --------------------------------------------------------------------------------------
+# HMI line-of-sight observables, from the real hmi.M_45s / hmi.V_45s answers.
+# --------------------------------------------------------------------------------------
+HMI_OBSERVABLES = {
+    # name: (template, segment, segment type, units, seg note, bzero, bscale, BUNIT, CONTENT, DATASIGN)
+    "magnetogram": ("hmi.M_45s", "magnetogram", "int", "Gauss", "magnetogram", "0", "0.1", "Gauss", "MAGNETOGRAM", "1"),
+    "Dopplergram": ("hmi.V_45s", "Dopplergram", "short", "m/s", "Dopplergram", "0", "0.5", "m/s", "DOPPLERGRAM", "-1"),
+    "continuum": ("hmi.M_45s", "continuum", "int", "DN/s", "continuum intensity", "97304", "3", "DN/s",
+                  "CONTINUUM INTENSITY", "1"),
+    "linewidth": ("hmi.M_45s", "linewidth", "short", "mA", "linewidth", "0", "0.01", "mA", "LINEWIDTH", "1"),
+    "linedepth": ("hmi.M_45s", "linedepth", "int", "DN/s", "linedepth", "0", "0.5", "DN/s", "LINEDEPTH", "1"),
+}
+
+
+def hmi_los(templates, observable, cadence, note):
+    tname, segname, segtype, units, segnote, bzero, bscale, bunit, content, datasign = HMI_OBSERVABLES[observable]
+    template = templates[tname]
+    keywords = copy.deepcopy(template["keywords"])
+    old_seg = template["segments"][0]["name"]
+    old_bunit = by_name(template["keywords"])["BUNIT"]["defval"]
+    for k in keywords:
+        if k["name"] == f"{old_seg}_bzero":
+            k["name"], k["defval"] = f"{segname}_bzero", bzero
+        elif k["name"] == f"{old_seg}_bscale":
+            k["name"], k["defval"] = f"{segname}_bscale", bscale
+        elif (k["name"].startswith("DATA") or k["name"] == "RAWMEDN") and k["units"] == old_bunit:
+            k["units"] = bunit  # the pixel statistics are in the units of the data
+    step = f"{float(cadence):.1f}"
+    replace_kw(keywords, "BUNIT", defval=bunit, note=f"BUNIT: physical units of data, {bunit}")
+    replace_kw(keywords, "CONTENT", defval=content, note=f"CONTENT: {content}")
+    replace_kw(keywords, "DATASIGN", defval=datasign)
+    replace_kw(keywords, "T_REC_step", defval=step)
+    replace_kw(keywords, "CADENCE", defval=step)
+    segment = seg(segname, segtype, units, "4096x4096", segnote)
+    return struct(note, ["T_REC", "CAMERA"], {"T_REC": step}, keywords, [segment])
+
+
+# --------------------------------------------------------------------------------------
+# HMI vector field: hmi.ME_720s_fd10 and hmi.B_720s, from the real hmi.sharp_720s answer.
+# --------------------------------------------------------------------------------------
+ME_SEGMENTS = [
+    # name, type, units, ME note, B note (None: not in B_720s)
+    ("inclination", "int", "deg", "Inclination", "Inclination"),
+    ("azimuth", "int", "deg", "Azimuth", "Azimuth"),
+    ("disambig", "char", "none", None, "Flag for 180 degree change in azimuth"),
+    ("field", "int", "gauss", "Field Strength", "Field Strength"),
+    ("vlos_mag", "int", "cm/s", "LOS Velocity with Field", "LOS Velocity with Field"),
+    ("dop_width", "int", "mA", "Doppler Width", "Doppler Width"),
+    ("eta_0", "int", "adimensional", "Eta_0", "Eta_0"),
+    ("damping", "int", "Doppler width units", "Damping", "Damping"),
+    ("src_continuum", "int", "data units", "Continuum", "Continuum"),
+    ("src_grad", "int", "data units", "Gradient", "Gradient"),
+    ("alpha_mag", "int", "adimensional", "Filling Factor with Field", "Filling Factor with Field"),
+    ("chisq", "int", "", "Chi square", "Chisq"),
+    ("conv_flag", "char", "", "Convergence flag and index", "flag and index of ME-inversion convergence process"),
+    ("qual_map", "int", "", "quality map", None),
+    ("info_map", "int", "", None, "updated quality map"),
+    ("confid_map", "char", "", "confidence index", "updated confidence index"),
+    ("inclination_err", "int", "deg", "Inclination_Err", "std of Inclination_Err"),
+    ("azimuth_err", "int", "deg", "Azimuth_Err", "std of Azimuth_Err"),
+    ("field_err", "int", "gauss", "Field_Err", "std of Field_Err"),
+    ("vlos_err", "int", "cm/s", "VLos_Err", "std of VLos_Err"),
+    ("alpha_err", "int", "adimensional", " Alpha_Err", "std of Alpha_Err"),
+    ("field_inclination_err", "int", "", "Field_Inclination_Err", "cor.coef of Field_Inclination_Err"),
+    ("field_az_err", "int", "", "Field_azimuth_Err", "cor.coef of Field_azimuth_Err"),
+    ("inclin_azimuth_err", "int", "", "Inclination_Azimuth_Err", "cor.coef of Inclination_Azimuth_Err"),
+    ("field_alpha_err", "int", "", "Field_Alpha_Err", "cor.coef of Field_Alpha_Err"),
+    ("inclination_alpha_err", "int", "", "Inclination_Alpha_Err", "cor.coef of Inclination_Alpha_Err"),
+    ("azimuth_alpha_err", "int", "", "Azimuth_Alpha_Err", "cor.coef of Azimuth_Alpha_Err"),
+    ("conf_disambig", "char", "none", None, "Confidence of disambiguation result"),
+]
+
+
+def hmi_vector(templates, which):
+    """``which`` is ``"ME"`` (hmi.ME_720s_fd10) or ``"B"`` (hmi.B_720s)."""
+    sharp = by_name(templates["hmi.sharp_720s"]["keywords"])
+    m720 = by_name(templates["hmi.M_45s"]["keywords"])
+    scale = {}
+    for k in templates["hmi.sharp_720s"]["keywords"]:
+        if k["name"].endswith("_bzero"):
+            scale.setdefault(k["name"][:-6], [None, None])[0] = k["defval"]
+        elif k["name"].endswith("_bscale"):
+            scale.setdefault(k["name"][:-7], [None, None])[1] = k["defval"]
+    scale["qual_map"] = ["0", "1"]
+
+    column = 3 if which == "ME" else 4
+    segs = [(s[0], s[1], s[2], s[column]) for s in ME_SEGMENTS if s[column] is not None]
+    segments = [seg(n, t, u, "4096x4096", note) for n, t, u, note in segs]
+    keywords = compression_keywords([(n, *scale[n]) for n, *_ in segs])
+
+    def fd(name, **changes):  # a full-disk keyword, from the hmi.M_45s definition
+        k = copy.deepcopy(m720[name])
+        k.update({("type" if a == "type_" else a): b for a, b in changes.items()})
+        return k
+
+    def sh(name, **changes):  # a vector keyword, from the hmi.sharp_720s definition
+        k = copy.deepcopy(sharp[name])
+        k.update({("type" if a == "type_" else a): b for a, b in changes.items()})
+        return k
+
+    if which == "B":
+        head = [
+            fd("T_OBS", note="Nominal time"),
+            fd("T_REC"),
+            fd("T_REC_epoch", note="Time of origin"),
+            fd("T_REC_step", defval="720.0"),
+            fd("T_REC_unit"),
+            kw("DATE", "time", "variable", units="ISO",
+               note="Date_time of processing to disambiguate of ME VFISV magnetic field azimuth"),
+            sh("DATE_S"),
+            kw("DATE_ME", "time", "variable", units="ISO", note="Date_time of generating ME inversion data"),
+            fd("DATE__OBS"),
+            fd("CADENCE", defval="720.0", note="Repetition interval"),
+            fd("TELESCOP"), fd("INSTRUME"), fd("WAVELNTH"), fd("CAMERA"),
+            kw("QUALITY", "int", "variable", QUALITY_MISSING,
+               note="Quality index of data used to generate fd.B_720s (0x00000000) is good quality, "
+                    "(any nonzero value) should be investigated in data documentation"),
+            kw("QUAL_ME", "int", "variable", QUALITY_MISSING, note="ME Quality word"),
+        ]
+    else:
+        head = [
+            kw("DATE", "time", "variable", units="ISO", note="Date_time of processing ME VFISV"),
+            sh("DATE_S"),
+            fd("DATE__OBS"),
+            fd("T_OBS"),
+            fd("T_REC"),
+            fd("T_REC_epoch", note="Time of origin"),
+            fd("T_REC_step", defval="720.0"),
+            fd("T_REC_unit"),
+            fd("CADENCE", defval="720.0"),
+            fd("TELESCOP"), fd("INSTRUME"), fd("WAVELNTH"), fd("CAMERA"),
+            kw("QUALITY", "int", "variable", QUALITY_MISSING, note="ME_VFISV Quality index"),
+        ]
+    history_note = "History of data" if which == "B" else "history of data"
+    comment_note = "Commentary on the data" if which == "B" else "commentary on the data"
+    qlook_note = "QLOOK: 0=definitive data, 1=quick-look data" if which == "B" else m720["QLOOK"]["note"]
+    body = [
+        sh("QUAL_S"), sh("QUALLEV1"), sh("BUNIT"), sh("ORIGIN"), sh("CONTENT"),
+        sh("HISTORY", note=history_note), sh("COMMENT", note=comment_note), sh("BLD_VERS"), sh("CALVER64"),
+        sh("HFLID"), sh("HCFTID"), fd("QLOOK", note=qlook_note),
+    ]
+    wcs = ["CTYPE1", "CTYPE2", "CRPIX1", "CRPIX2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CUNIT1",
+           "CUNIT2", "CROTA2", "CRDER1", "CRDER2", "CSYSER1", "CSYSER2", "WCSNAME", "DSUN_OBS",
+           "DSUN_REF", "RSUN_REF", "CRLN_OBS", "CRLT_OBS", "CAR_ROT", "OBS_VR", "OBS_VW", "OBS_VN",
+           "RSUN_OBS"]
+    for name in wcs:
+        if which == "B" and name in ("CDELT1", "CDELT2"):
+            axis = "x" if name.endswith("1") else "y"
+            body.append(fd(name, note=f"Image scale in the {axis} direction"))
+        else:
+            body.append(fd(name))
+    body += [sh(n) for n in ("TINTNUM", "SINTNUM", "DISTCOEF", "ROTCOEF", "POLCALM", "SOURCE",
+                             "CODEVER0", "CODEVER1", "CODEVER2", "CODEVER3", "CODEVER4")]
+    if which == "B":
+        body.append(sh("CODEVER5"))
+    body += [copy.deepcopy(k) for k in templates["hmi.sharp_720s"]["keywords"] if k["name"].startswith("INV")]
+    if which == "B":
+        body += [copy.deepcopy(k) for k in templates["hmi.sharp_720s"]["keywords"] if k["name"].startswith("AMB")]
+        body.append(sh("DOFFSET"))
+    body += [sh(n) for n in ("DATAVALS", "MISSVALS", "DATAMIN", "DATAMAX", "DATAMEDN", "DATAMEAN", "DATARMS")]
+    body.append(fd("T_REC_index"))
+    keywords = keywords + head + body
+
+    if which == "B":
+        note = "Full-disk Milne-Eddigton inversion with the magnetic field azimuthal ambiguity resolution applied"
+        links = [link("MDATA", "hmi.ME_720s_fd10", "ME inversion data", kind="STATIC")]
+    else:
+        note = "Milne-Eddigton inversion"
+        links = [link("SDATA", "hmi.S_720s", "Stokes data", kind="STATIC")]
+    return struct(note, ["T_REC"], {"T_REC": "720.0"}, keywords, segments, links,
+                  unitsize=1, tapegroup=20)
+
+
+# --------------------------------------------------------------------------------------
+# AIA, from the real aia.lev1_euv_12s answer.
+# --------------------------------------------------------------------------------------
+def aia_synoptic(templates, cadence, note):
+    """aia.lev1_uv_24s and aia.lev1_vis_1h: same layout as aia.lev1_euv_12s."""
+    ss = copy.deepcopy(templates["aia.lev1_euv_12s"])
+    step = f"{float(cadence):f}"
+    ss["note"] = note
+    ss["primekeysinfo"][0]["step"] = step
+    replace_kw(ss["keywords"], "T_REC_step", defval=step)
+    return ss
+
+
+AIA_LEV1_HEAD = [
+    "BLD_VERS", "LVL_NUM", "T_REC", "T_REC_step", "T_REC_epoch", "T_REC_round", "ORIGIN", "DATE",
+    "TELESCOP", "INSTRUME", "DATE__OBS", "T_OBS", "CAMERA", "IMG_TYPE", "EXPTIME", "EXPSDEV",
+    "INT_TIME", "WAVELNTH", "WAVEUNIT", "WAVE_STR", "FSN", "FID", "QUALLEV0", "QUALITY", "TOTVALS",
+    "DATAVALS", "MISSVALS", "PERCENTD", "DATAMIN", "DATAMAX", "DATAMEDN", "DATAMEAN", "DATARMS",
+    "DATASKEW", "DATAKURT", "DATACENT", "DATAP01", "DATAP10", "DATAP25", "DATAP75", "DATAP90",
+    "DATAP95", "DATAP98", "DATAP99", "NSATPIX",
+]
+
+
+def aia_lev1(templates):
+    """aia.lev1: the target of the lev1 links; T_REC is ts_slot on a 1 s grid, plus FSN."""
+    euv = templates["aia.lev1_euv_12s"]["keywords"]
+    plain = {}
+    for k in euv:
+        unlinked = copy.deepcopy(k)
+        unlinked.pop("linkinfo", None)
+        plain[k["name"]] = unlinked
+    plain["BLD_VERS"] = kw("BLD_VERS", "string", "variable", note="Build Version: from jsoc_version.h")
+    plain["T_REC"] = kw("T_REC", "time", "ts_slot", units="ISO", note="Slotted observation time")
+    plain["T_REC_step"] = kw("T_REC_step", "double", "constant", "1.000000", "second", "T_REC step")
+    plain["T_REC_epoch"] = kw("T_REC_epoch", "time", "constant", LEV1_SLOT_EPOCH, "TAI", "")
+    plain["T_REC_round"] = kw("T_REC_round", "int", "constant", "1", note="center of slot")
+    plain["DATE__OBS"]["note"] = "[DATE-OBS] Date when observation started; ISO 8601"
+    order = list(AIA_LEV1_HEAD)
+    order += [k["name"] for k in euv if k["name"] not in order and not k["name"].startswith("T_REC")]
+    order.append("T_REC_index")
+    keywords = [plain[n] for n in order]
+    segments = [
+        seg("image_lev1", "int", "DN", "4096x4096", "lev1 image fits file"),
+        seg("spikes", "int", "none", "VARxVAR", "spiked pixel list"),
+    ]
+    return struct("AIA Level 1", ["T_REC", "FSN"], {"T_REC": "1.000000"}, keywords, segments,
+                  retention=0, unitsize=1, archive=0, tapegroup=7)
+
+
+AIA_RESPONSE_EPOCHS = [
+    "2010-03-24T00:00:00Z", "2011-01-01T00:00:00Z", "2012-01-01T00:00:00Z", "2013-01-01T00:00:00Z",
+    "2014-01-01T00:00:00Z", "2015-01-01T00:00:00Z",
+]
+AIA_WAVE_STRS = ["94_THIN", "131_THIN", "171_THIN", "193_THIN", "211_THIN", "304_THIN", "335_THIN",
+                 "1600", "1700", "4500"]
+
+
+def aia_response():
+    keywords = [
+        kw("T_START", "time", "variable", units="ISO", note="Start time of validity of this response"),
+        kw("T_STOP", "time", "variable", units="ISO", note="End time of validity of this response"),
+        kw("WAVE_STR", "string", "variable", note="Wavelength_FilterPosition"),
+        kw("VER_NUM", "int", "variable", note="Version number of the response"),
+        kw("WAVELNTH", "int", "variable", units="angstrom", note="Wavelength"),
+        kw("WAVEUNIT", "string", "constant", "angstrom", note="Wavelength unit: angstrom"),
+        kw("TELESCOP", "string", "constant", "SDO/AIA", note="For AIA: SDO/AIA"),
+        kw("INSTRUME", "string", "variable", note="For AIA: AIA_ATA1, AIA_ATA2, AIA_ATA3 or AIA_ATA4"),
+        kw("DATE", "time", "variable", units="ISO", note="Date_time of processing; ISO 8601"),
+        kw("EFF_AREA", "float", "variable", units="cmsq", note="Effective area at EFF_WVLN"),
+        kw("EFF_WVLN", "float", "variable", units="angstrom", note="Wavelength of the effective area"),
+        kw("EFFA_P1", "float", "variable", note="Effective area degradation: polynomial coefficient 1"),
+        kw("EFFA_P2", "float", "variable", note="Effective area degradation: polynomial coefficient 2"),
+        kw("EFFA_P3", "float", "variable", note="Effective area degradation: polynomial coefficient 3"),
+        kw("DN_GAIN", "float", "variable", note="DN/electron"),
+        kw("EFF_AR_V", "float", "variable", note="version # for EFF_AREA and DN_GAIN"),
+        kw("COMMENT", "string", "variable", note="commentary on the data"),
+    ]
+    return struct("AIA instrument response table", ["T_START", "WAVE_STR", "VER_NUM"], {}, keywords, [],
+                  retention=0, unitsize=1, archive=0, tapegroup=0)
+
+
+# --------------------------------------------------------------------------------------
+# HMI helioseismology: hmi.V_sht_2drls (layout of the hmi.V_sht_* family).
+# --------------------------------------------------------------------------------------
+SHT_COMBOS = [{"LMIN": 0, "LMAX": 300, "NACOEFF": n} for n in (6, 18, 36)]
+
+
+def hmi_v_sht_2drls():
+    keywords = [
+        kw("T_START", "time", "ts_slot", units="TAI", note="beginning of time period"),
+        kw("T_START_step", "float", "constant", "1.0", "day", "T_START step, =1d"),
+        kw("T_START_unit", "string", "constant", "day", note="T_START step unit"),
+        kw("T_START_epoch", "time", "constant", MDI_EPOCH, "TAI", "beginning of slot 0 (MDI epoch)"),
+        kw("T_START_round", "float", "constant", "45.0", "seconds", "= T_STEP"),
+        kw("LMIN", "int", "variable", note="minimum spherical harmonic degree"),
+        kw("LMAX", "int", "variable", note="maximum spherical harmonic degree"),
+        kw("NACOEFF", "int", "variable", note="number of a-coefficients used in the inversion"),
+        kw("NDT", "int", "variable", note="number of points in timeseries"),
+        kw("T_STOP", "time", "variable", units="TAI", note="beginning of following time period"),
+        kw("T_OBS", "time", "variable", units="TAI", note="midpoint of timeseries, =(T_START+T_STOP)/2"),
+        kw("DATE", "time", "variable", units="ISO", note="time the record was last updated, ISO format"),
+        kw("QUALITY", "int", "variable", "0x00000000",
+           note="bitfield specifying various aspects of data quality, see ???"),
+        kw("MAPMMAX", "int", "variable", note="maximum m for remapping dopplergrams"),
+        kw("SINBDIVS", "int", "variable", note="number of increments in sin latitude for remapping dopplergrams"),
+        kw("MFLIPPED", "int", "variable", note="sign convention for m: 0 for MDI, 1 for GONG"),
+        kw("T_STEP", "float", "constant", "45.0", "seconds", "time step"),
+        kw("RLSPARAM", "string", "variable", note="parameters of the 2d regularized least squares inversion"),
+        kw("TELESCOP", "string", "constant", "SDO", note="source telescope for data, SDO=Solar Dynamics Observatory"),
+        kw("INSTRUME", "string", "constant", "HMI",
+           note="source instrument, HMI=Helioseismic and Magnetic Imager"),
+        kw("ORIGIN", "string", "constant", "JSOC",
+           note="location of data processing, JSOC=Joint Science Operations Center, at Stanford"),
+        kw("WAVELNTH", "int", "constant", "6173",
+           note="wavelength of observation, 6173.3 Angstroms, Fe I photospheric absorption line"),
+        kw("VERSION", "string", "variable", note="version of data, used for retrieving obsolete versions"),
+        kw("CALVER64", "longlong", "variable", "0x0000000000000000", note="calibration version"),
+        kw("T_START_index", "longlong", "index", "0", note="Index keyword associated with T_START"),
+    ]
+    segments = [
+        seg("split", "char", "none", "", "calculated splittings", protocol="generic"),
+        seg("rot", "char", "none", "", "rotation profile", protocol="generic"),
+        seg("err", "char", "none", "", "errors", protocol="generic"),
+    ]
+    links = [
+        link("HISTORY", "hmi.globalhs_history", "processing history", kind="STATIC"),
+        link("SRCDATA", "hmi.V_sht_modes", "input mode parameters", kind="STATIC"),
+    ]
+    return struct("2d rls inversions for rotation", ["T_START", "LMIN", "LMAX", "NACOEFF"],
+                  {"T_START": "1.0"}, keywords, segments, links,
+                  retention=10000, unitsize=1, tapegroup=14,
+                  dbindex=["T_START_index", "LMIN", "LMAX", "NACOEFF"])
+
+
+# --------------------------------------------------------------------------------------
+# HMI synoptic maps: hmi.Synoptic_Mr_720s (Carrington rotation is the prime key).
+# --------------------------------------------------------------------------------------
+def hmi_synoptic_mr():
+    keywords = compression_keywords([("synopMr", "0", "1")]) + [
+        kw("CAR_ROT", "int", "variable", note="Carrington rotation number"),
+        kw("CARRTIME", "float", "variable", units="deg", note="Carrington time of the map center"),
+        kw("T_REC", "time", "variable", units="TAI", note="Time of the central meridian of the map"),
+        kw("T_START", "time", "variable", units="TAI", note="Start time of the Carrington rotation"),
+        kw("T_STOP", "time", "variable", units="TAI", note="End time of the Carrington rotation"),
+        kw("T_OBS", "time", "variable", units="TAI", note="Nominal time of the map"),
+        kw("DATE", "time", "variable", units="ISO", note="Date_time of processing; ISO 8601 format UTC"),
+        kw("TELESCOP", "string", "constant", "SDO/HMI", note="For HMI: SDO/HMI"),
+        kw("INSTRUME", "string", "variable", note="For HMI: HMI_SIDE1, HMI_FRONT2, or HMI_COMBINED"),
+        kw("WAVELNTH", "float", "constant", "6173.0", "Angstrom", "For HMI: 6173.3 Angstroms"),
+        kw("BUNIT", "string", "constant", "Mx/cm^2", note="BUNIT: physical units of data, Mx/cm^2"),
+        kw("CONTENT", "string", "constant", "Carrington synoptic map of radial field, Mr = Mlos / cos(rho)",
+           note="CONTENT"),
+        kw("ORIGIN", "string", "constant", "SDO/JSOC-SDP", note="ORIGIN: location where file made"),
+        kw("QUALITY", "int", "variable", "0x00000000", note="Quality word of the synoptic map"),
+        kw("CTYPE1", "string", "constant", "CRLN-CEA", note="CTYPE1: Carrington longitude, cylindrical equal area"),
+        kw("CTYPE2", "string", "constant", "CRLT-CEA", note="CTYPE2: sine latitude, cylindrical equal area"),
+        kw("CRPIX1", "float", "constant", "1800.5", "pixel", "CRPIX1: reference pixel in x"),
+        kw("CRPIX2", "float", "constant", "720.5", "pixel", "CRPIX2: reference pixel in y"),
+        kw("CRVAL1", "float", "variable", units="deg", note="CRVAL1: Carrington longitude at CRPIX1"),
+        kw("CRVAL2", "float", "constant", "0.000000", "Sine Latitude", "CRVAL2: sine latitude at CRPIX2"),
+        kw("CDELT1", "float", "constant", "-0.100000", "deg", "CDELT1: longitude step"),
+        kw("CDELT2", "float", "constant", "0.001389", "Sine Latitude", "CDELT2: sine latitude step"),
+        kw("CUNIT1", "string", "constant", "Degree", "none", "CUNIT1: Degree"),
+        kw("CUNIT2", "string", "constant", "Sine Latitude", "none", "CUNIT2: Sine Latitude"),
+        kw("LON_FRST", "float", "variable", units="deg", note="First longitude of the map"),
+        kw("LON_LAST", "float", "variable", units="deg", note="Last longitude of the map"),
+        kw("LON_STEP", "float", "constant", "-0.100000", "deg", "Longitude step"),
+        kw("W_OFFSET", "float", "constant", "0.000000", "deg", "Offset of the weighting window"),
+        kw("W_WIDTH", "float", "constant", "12.000000", "deg", "Width of the weighting window"),
+        kw("DATAVALS", "int", "variable", note="Actual number of data values in the map (pixels)"),
+        kw("MISSVALS", "int", "variable", note="Missing values"),
+        kw("DATAMIN", "float", "variable", units="Mx/cm^2", note="Minimum value of the map"),
+        kw("DATAMAX", "float", "variable", units="Mx/cm^2", note="Maximum value of the map"),
+        kw("DATAMEDN", "float", "variable", units="Mx/cm^2", note="Median value of the map"),
+        kw("DATAMEAN", "float", "variable", units="Mx/cm^2", note="Mean value of the map"),
+        kw("DATARMS", "float", "variable", units="Mx/cm^2", note="Rms deviation from the mean of the map"),
+        kw("SOURCE", "string", "variable", note="input magnetogram series"),
+        kw("HISTORY", "string", "variable", note="processing history of data"),
+        kw("COMMENT", "string", "variable", note="commentary on the data"),
+        kw("BLD_VERS", "string", "variable", note="Code release build number of program that created this record"),
+        kw("CALVER64", "longlong", "variable", "0x0000000000000000", note="Calibration Version"),
+    ]
+    segments = [seg("synopMr", "int", "Mx/cm^2", "3600x1440", "0.0")]
+    return struct("HMI synoptic chart of Mr field. Mr is converted from Mlos", ["CAR_ROT"], {},
+                  keywords, segments, unitsize=1, tapegroup=14)
+
+
+# --------------------------------------------------------------------------------------
+# MDI level 1.8.2 full-disk observables.
+# --------------------------------------------------------------------------------------
+def mdi_fd(cadence, bunit, content, datasign, *, segnote, note):
+    step = f"{float(cadence):.1f}"
+    stat = [("DATAMIN", "Minimum value from all pixels"), ("DATAMAX", "Maximum value from all pixels"),
+            ("DATAMEDN", "Median value from all pixels"), ("DATAMEAN", "Mean value from all pixels"),
+            ("DATARMS", "Rms deviation from the mean value of all pixels"),
+            ("DATASKEW", "Skewness from the mean value of all pixels"),
+            ("DATAKURT", "Kurtosis of all pixels")]
+    keywords = [
+        kw("DATE", "time", "variable", units="ISO", note="Date_time of processing; ISO 8601 format UTC"),
+        kw("DATE__OBS", "time", "variable", units="ISO", note="[DATE-OBS] DATE_OBS = T_OBS - EXPTIME/2.0"),
+        kw("TELESCOP", "string", "constant", "SOHO", note="For MDI: SOHO"),
+        kw("INSTRUME", "string", "constant", "MDI", note="For MDI: MDI"),
+        kw("WAVELNTH", "float", "constant", "6768.0", "Angstrom", "For MDI: 6767.8 Angstroms, Ni I"),
+        kw("BUNIT", "string", "constant", bunit, note=f"BUNIT: physical units of data, {bunit}"),
+        kw("ORIGIN", "string", "constant", "SOI Stanford", note="ORIGIN: location where file made"),
+        kw("CONTENT", "string", "constant", content, note=f"CONTENT: {content}"),
+        kw("DPC", "int", "variable", note="Data Product Code"),
+        kw("OBS_MODE", "string", "variable", note="MDI observing mode"),
+        kw("QUALITY", "int", "variable", QUALITY_MISSING, note="Level 1.8 Quality word"),
+        kw("HISTORY", "string", "variable", note="processing history of data"),
+        kw("COMMENT", "string", "variable", note="commentary on the data"),
+        kw("BLD_VERS", "string", "variable", note="Code release build number of program that created this record"),
+        kw("SOURCE", "string", "variable", note="level 1.5 data used to produce this record"),
+        kw("TOTVALS", "int", "variable", note="Expected number of data values (pixels)"),
+        kw("DATAVALS", "int", "variable", note="Actual number of data values in images (pixels)"),
+        kw("MISSVALS", "int", "variable", note="Missing values: TOTVALS - DATAVALS"),
+    ] + [kw(n, "float", "variable", units=bunit, note=t) for n, t in stat] + [
+        kw("CTYPE1", "string", "constant", "HPLN-TAN", note="CTYPE1: HPLN-TAN (SOLARX)"),
+        kw("CTYPE2", "string", "constant", "HPLT-TAN", note="CTYPE2: HPLT-TAN (SOLARY)"),
+        kw("CRPIX1", "float", "variable", units="pixel", note="CRPIX1: location of the Sun center in CCD x direction"),
+        kw("CRPIX2", "float", "variable", units="pixel", note="CRPIX2: location of the Sun center in CCD y direction"),
+        kw("CRVAL1", "float", "constant", "0.000000", "arcsec", "CRVAL1: x origin - center of the solar disk"),
+        kw("CRVAL2", "float", "constant", "0.000000", "arcsec", "CRVAL2: y origin - center of the solar disk"),
+        kw("CDELT1", "float", "variable", units="arcsec/pixel", note="image scale in the x direction"),
+        kw("CDELT2", "float", "variable", units="arcsec/pixel", note="image scale in the y direction"),
+        kw("CUNIT1", "string", "constant", "arcsec", "arcsec", "CUNIT1: arcsec"),
+        kw("CUNIT2", "string", "constant", "arcsec", "arcsec", "CUNIT2: arcsec"),
+        kw("CROTA2", "float", "variable", units="deg", note="CROTA2: rotation of solar north from image +y"),
+        kw("DSUN_OBS", "double", "variable", units="m", note="Distance from SOHO to Sun center."),
+        kw("DSUN_REF", "double", "constant", "149597870691", "m", "Astronomical Unit"),
+        kw("RSUN_REF", "double", "constant", "696000000", "m", "Reference radius of the Sun: 696,000,000.0 m"),
+        kw("RSUN_OBS", "double", "variable", units="arcsec",
+           note="angular radius of Sun. Corresponds to arcsin(RSUN_REF/DSUN_OBS)"),
+        kw("CRLN_OBS", "float", "variable", units="deg", note="Carrington longitude of the observer"),
+        kw("CRLT_OBS", "float", "variable", units="deg", note="Carrington latitude of the observer"),
+        kw("CAR_ROT", "int", "variable", note="Carrington rotation number of CRLN_OBS"),
+        kw("OBS_VR", "double", "variable", units="m/s",
+           note="velocity of the observer in radial direction. + is away from Sun"),
+        kw("OBS_VW", "double", "variable", units="m/s", note="velocity of the observer solar-westward"),
+        kw("OBS_VN", "double", "variable", units="m/s", note="velocity of the observer solar-northward"),
+        kw("T_OBS", "time", "variable", units="TAI", note="nominal time"),
+        kw("T_REC", "time", "ts_eq", units="TAI", note="Slot time"),
+        kw("T_REC_epoch", "time", "constant", MDI_EPOCH, "TAI", "Time of origin; MDI EPOCH"),
+        kw("T_REC_step", "float", "constant", step, "seconds", "ts_eq step"),
+        kw("T_REC_unit", "string", "constant", "secs", note="ts_eq unit"),
+        kw("CADENCE", "float", "constant", step, "seconds", "repetition interval"),
+        kw("DATASIGN", "int", "constant", datasign, note="DATASIGN: sign of observable quantity wrt Sun center"),
+        kw("T_REC_index", "longlong", "index", "0", note="Index keyword associated with T_REC"),
+    ]
+    segments = [seg("data", "float", bunit, "1024x1024", segnote)]
+    return struct(note, ["T_REC"], {"T_REC": step}, keywords, segments, unitsize=96, tapegroup=4)
+
+
+# --------------------------------------------------------------------------------------
+# IRIS level 1.
+# --------------------------------------------------------------------------------------
+def iris_lev1():
+    keywords = [
+        kw("BLD_VERS", "string", "variable", note="Build Version: from jsoc_version.h"),
+        kw("LVL_NUM", "float", "constant", "1.000000", note="LVL_NUM data level number"),
+        kw("T_OBS", "time", "ts_slot", units="ISO", note="Observation time"),
+        kw("T_OBS_step", "double", "constant", "1.000000", "second", "T_OBS step"),
+        kw("T_OBS_epoch", "time", "constant", LEV1_SLOT_EPOCH, "TAI", ""),
+        kw("T_OBS_round", "int", "constant", "1", note="center of slot"),
+        kw("ORIGIN", "string", "constant", "SDO/JSOC-SDP", note="ORIGIN Location where file made"),
+        kw("DATE", "time", "variable", units="ISO", note="Date_time of processing; ISO 8601"),
+        kw("TELESCOP", "string", "constant", "IRIS", note="For IRIS: IRIS"),
+        kw("INSTRUME", "string", "variable", note="For IRIS: SJI, FUV or NUV"),
+        kw("DATE__OBS", "time", "variable", units="ISO", note="[DATE-OBS] Date when observation started; ISO 8601"),
+        kw("IMG_PATH", "string", "variable", note="Image path: SJI_1330, SJI_1400, SJI_2796, SJI_2832, FUV, NUV"),
+        kw("IMG_TYPE", "string", "variable", note="Image type: LIGHT or DARK"),
+        kw("EXPTIME", "double", "variable", units="sec", note="Exposure duration: mean shutter open time"),
+        kw("EXPSDEV", "float", "variable", units="sec", note="Exposure standard deviation"),
+        kw("INT_TIME", "float", "variable", units="sec", note="CCD integration duration"),
+        kw("WAVELNTH", "int", "variable", units="angstrom", note="Wavelength"),
+        kw("WAVEUNIT", "string", "constant", "angstrom", note="Wavelength unit: angstrom"),
+        kw("FSN", "int", "variable", note="FSN Filtergram Sequence Number"),
+        kw("ISQOLTID", "int", "variable", note="IRIS observing list ID"),
+        kw("ISQPID", "int", "variable", note="IRIS observing program ID"),
+        kw("QUALLEV0", "int", "variable", QUALITY_MISSING, note="Level 0 Quality word"),
+        kw("QUALITY", "int", "variable", QUALITY_MISSING, note="Level 1 Quality word"),
+        kw("TOTVALS", "int", "variable", note="Expected number of data values (pixels)"),
+        kw("DATAVALS", "int", "variable", note="Actual number of data values in image"),
+        kw("MISSVALS", "int", "variable", note="Missing values: TOTVALS - DATAVALS"),
+        kw("PERCENTD", "float", "variable", note="Percent data; 100*DATAVALS/TOTVALS"),
+        kw("DATAMIN", "int", "variable", note="Minimum value of all pixels"),
+        kw("DATAMAX", "int", "variable", note="Maximum value of all pixels"),
+        kw("DATAMEDN", "int", "variable", note="Median value of all pixels"),
+        kw("DATAMEAN", "float", "variable", note="Mean value of all pixels"),
+        kw("DATARMS", "float", "variable", note="Rms deviation from the mean value of all pixels"),
+        kw("CTYPE1", "string", "variable", note="CTYPE1; Typically HPLN-TAN (SOLARX)"),
+        kw("CUNIT1", "string", "variable", note="CUNIT1; Typically arcsec"),
+        kw("CRVAL1", "float", "variable", units="arcsec", note="CRVAL1: x coordinate of the reference pixel"),
+        kw("CDELT1", "float", "variable", units="arcsec/pixel", note="CDELT1: image scale in the x direction"),
+        kw("CRPIX1", "float", "variable", units="pixel", note="CRPIX1: reference pixel in x"),
+        kw("CTYPE2", "string", "variable", note="CTYPE2; Typically HPLT-TAN (SOLARY)"),
+        kw("CUNIT2", "string", "variable", note="CUNIT2; Typically arcsec"),
+        kw("CRVAL2", "float", "variable", units="arcsec", note="CRVAL2: y coordinate of the reference pixel"),
+        kw("CDELT2", "float", "variable", units="arcsec/pixel", note="CDELT2: image scale in the y direction"),
+        kw("CRPIX2", "float", "variable", units="pixel", note="CRPIX2: reference pixel in y"),
+        kw("CROTA2", "float", "variable", units="degree", note="CROTA2: rotation of the image"),
+        kw("SAT_ROT", "float", "variable", units="deg", note="Angle of solar pole wrt the IRIS X axis"),
+        kw("DSUN_OBS", "double", "variable", units="m", note="Distance from IRIS to Sun center"),
+        kw("RSUN_OBS", "double", "variable", units="arcsec", note="Apparent radius of the Sun seen by IRIS"),
+        kw("HGLN_OBS", "float", "variable", units="deg", note="Stonyhurst heliographic longitude of the observer"),
+        kw("HGLT_OBS", "float", "variable", units="deg", note="Stonyhurst heliographic latitude of the observer"),
+        kw("T_OBS_index", "longlong", "index", "0", note="Index keyword associated with T_OBS"),
+    ]
+    segments = [seg("image_lev1", "short", "DN", "VARxVAR", "lev1 image fits file")]
+    return struct("IRIS Level 1", ["T_OBS", "FSN"], {"T_OBS": "1.000000"}, keywords, segments,
+                  retention=0, unitsize=1, archive=0, tapegroup=0)
+
+
+# --------------------------------------------------------------------------------------
+# Canonical case of series names (as JSOC spells them).  Anything not listed stays
+# lower-case, which is how series-catalog.json records every name.
+# --------------------------------------------------------------------------------------
+CANONICAL = [
+    "hmi.B_135s", "hmi.B_5760s", "hmi.B_720s", "hmi.B_720s_dcon", "hmi.B_720s_dcons",
+    "hmi.B_720s_e15w1332_cea", "hmi.B_720s_e15w1332_cutout", "hmi.B_90s",
+    "hmi.Bharp_720s", "hmi.Bharp_720s_nrt",
+    "hmi.Ic_45s", "hmi.Ic_45s_dcon", "hmi.Ic_720s", "hmi.Ic_720s_dcon", "hmi.Ic_720s_dcons",
+    "hmi.Ic_noLimbDark_720s", "hmi.Ic_noLimbDark_720s_nrt",
+    "hmi.Ld_45s", "hmi.Ld_45s_dcon", "hmi.Ld_720s", "hmi.Ld_720s_dcon", "hmi.Ld_720s_dcons",
+    "hmi.Lw_45s", "hmi.Lw_45s_dcon", "hmi.Lw_720s", "hmi.Lw_720s_dcon", "hmi.Lw_720s_dcons",
+    "hmi.M_45s", "hmi.M_45s_dcon", "hmi.M_720s", "hmi.M_720s_dcon", "hmi.M_720s_dcons",
+    "hmi.M_720s_mod", "hmi.M_720s_nrt",
+    "hmi.Marmask_720s", "hmi.Marmask_720s_nrt",
+    "hmi.ME_135s", "hmi.ME_5760s", "hmi.ME_720s_e15w1332", "hmi.ME_720s_fd10", "hmi.ME_720s_fd10_nrt",
+    "hmi.ME_90s", "hmi.MEharp_720s", "hmi.MEharp_720s_nrt", "hmi.Mharp_720s", "hmi.Mharp_720s_nrt",
+    "hmi.Mldailysynframe_720s", "hmi.Mldailysynframe_720s_nrt",
+    "hmi.Mldailysynframe_small_720s", "hmi.Mldailysynframe_small_720s_nrt",
+    "hmi.Mrdailysynframe_720s", "hmi.Mrdailysynframe_720s_nrt", "hmi.Mrdailysynframe_polfil_720s",
+    "hmi.Mrdailysynframe_small_720s", "hmi.Mrdailysynframe_small_720s_nrt",
+    "hmi.Mrmap_latlon_720s", "hmi.Mrmap_latlon_720s_nrt",
+    "hmi.rdVavgpspec_fd15", "hmi.rdVavgpspec_fd30", "hmi.rdVfitsc_avg15", "hmi.rdVfitsc_avg30",
+    "hmi.rdVfitsc_fd05", "hmi.rdVfitsc_fd15", "hmi.rdVfitsc_fd30",
+    "hmi.rdVfitsf_fd05", "hmi.rdVfitsf_fd15", "hmi.rdVfitsf_fd30",
+    "hmi.rdVflows_fd15_frame", "hmi.rdVflows_fd30_frame",
+    "hmi.rdVpspec_fd05", "hmi.rdVpspec_fd15", "hmi.rdVpspec_fd30",
+    "hmi.rdVtrack_fd05", "hmi.rdVtrack_fd15", "hmi.rdVtrack_fd30",
+    "hmi.S_135s", "hmi.S_5760s", "hmi.S_720s", "hmi.S_720s_dcon", "hmi.S_720s_dcons", "hmi.S_90s",
+    "hmi.Synoptic_Ml_720s", "hmi.Synoptic_Ml_720s_nrt", "hmi.Synoptic_Ml_small_720s_nrt",
+    "hmi.Synoptic_Mr_720s", "hmi.Synoptic_Mr_720s_nrt", "hmi.Synoptic_Mr_polfil_720s",
+    "hmi.Synoptic_Mr_small_720s_nrt",
+    "hmi.V_45s", "hmi.V_45s_dcon", "hmi.V_45s_nrt", "hmi.V_720s", "hmi.V_720s_dcon", "hmi.V_720s_dcons",
+    "hmi.V_avg120", "hmi.V_sht_2drls", "hmi.V_sht_2drls_asym", "hmi.V_sht_72d", "hmi.V_sht_gaps_72d",
+    "hmi.V_sht_gf_72d", "hmi.V_sht_gf_gaps_72d", "hmi.V_sht_gf_gaps_retile", "hmi.V_sht_gf_retile",
+    "hmi.V_sht_modes", "hmi.V_sht_modes_archive", "hmi.V_sht_modes_asym", "hmi.V_sht_modes_asym_archive",
+    "hmi.V_sht_pow", "hmi.V_sht_secs_72d",
+    "hmi.vw_V_45s", "hmi.vw_V_45s_nrt", "hmi.vw_V_sht_2drls", "hmi.vw_V_sht_72d", "hmi.vw_V_sht_gaps_72d",
+    "hmi.vw_V_sht_gf_72d", "hmi.vw_V_sht_gf_gaps_72d", "hmi.vw_V_sht_modes", "hmi.vw_V_sht_modes_archive",
+    "hmi.vw_V_sht_pow",
+    "mdi.fd_Ic", "mdi.fd_M_96m_lev182", "mdi.fd_M_lev182", "mdi.fd_V",
+    "mdi.fd_V_sht", "mdi.fd_V_sht_2drls", "mdi.fd_V_sht_2drls_asym", "mdi.fd_V_sht_gaps", "mdi.fd_V_sht_gf",
+    "mdi.fd_V_sht_gf_gaps", "mdi.fd_V_sht_modes", "mdi.fd_V_sht_modes_archive", "mdi.fd_V_sht_modes_asym",
+    "mdi.fd_V_sht_modes_asym_archive", "mdi.fd_V_sht_pow", "mdi.fd_V_sht_secs", "mdi.fdV_avg120",
+    "mdi.rdVfitsc_dp", "mdi.rdVfitsf_dp", "mdi.rdVflows_dp", "mdi.rdVpspec_dp", "mdi.rdVtrack_dp",
+    "mdi.vw_V", "mdi.vw_V_sht_2drls", "mdi.vw_V_sht_2drls_asym", "mdi.vw_V_sht_72d", "mdi.vw_V_sht_gaps_72d",
+    "mdi.vw_V_sht_gf_72d", "mdi.vw_V_sht_gf_gaps_72d", "mdi.vw_V_sht_gf_gaps_retile", "mdi.vw_V_sht_gf_retile",
+    "mdi.vw_V_sht_modes", "mdi.vw_V_sht_modes_archive", "mdi.vw_V_sht_modes_asym",
+    "mdi.vw_V_sht_modes_asym_archive", "mdi.vw_V_sht_pow", "mdi.vw_V_sht_secs_72d",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Assembly.
+# --------------------------------------------------------------------------------------
+def load_templates(shared: Path):
+    directory = shared / "jsoc-reference" / "series_struct"
+    templates = {}
+    for stem, canonical in REAL_SERIES.items():
+        answer = json.loads((directory / f"{stem}.json").read_text())
+        for member in PER_REQUEST_MEMBERS:
+            answer.pop(member, None)
+        templates[canonical] = answer
+    return templates
+
+
+def build_series(templates):
+    """Return ``{canonical name: series file dict}`` for every fully defined series."""
+    out = {}
+
+    def add(name, ss, **emu):
+        out[name] = {"name": name, "series_struct": ss, "emulator": emulator_block(name, ss, **emu)}
+
+    # ---- the five recorded answers ------------------------------------------------
+    add("aia.lev1_euv_12s", templates["aia.lev1_euv_12s"], instrument="AIA", time_key="T_REC",
+        epoch=AIA_EPOCH, step=12.0, first="2010.05.13_00:00:36_TAI",
+        axes=[{"key": "WAVELNTH", "values": AIA_EUV}], image_dims="4096x4096",
+        segment_files={"image": "image_lev1.fits", "spikes": "spikes.fits"},
+        slot_origin=AIA_SLOT_ORIGIN)
+    for name, instrume in (("hmi.M_45s", "HMI_FRONT2"), ("hmi.V_45s", "HMI_FRONT2")):
+        add(name, templates[name], instrument="HMI", time_key="T_REC", epoch=MDI_EPOCH, step=45.0,
+            first="2010.03.29_08:00:00_TAI", axes=[{"key": "CAMERA", "values": [2]}],
+            image_dims="4096x4096", extra_constants={"INSTRUME": instrume})
+    for name in ("hmi.sharp_720s", "hmi.sharp_cea_720s"):
+        add(name, templates[name], instrument="HMI", time_key="T_REC", epoch=MDI_EPOCH, step=720.0,
+            first="2010.05.01_00:00:00_TAI", harp={"key": "HARPNUM"}, image_dims=None,
+            extra_constants={"INSTRUME": "HMI_SIDE1", "CAMERA": "1"})
+
+    # ---- AIA -------------------------------------------------------------------------
+    add("aia.lev1_uv_24s", aia_synoptic(templates, 24, "AIA Level 1, 24 second cadence"),
+        instrument="AIA", time_key="T_REC", epoch=AIA_EPOCH, step=24.0, first="2010.05.13_00:00:48_TAI",
+        axes=[{"key": "WAVELNTH", "values": AIA_UV}], image_dims="4096x4096",
+        segment_files={"image": "image_lev1.fits", "spikes": "spikes.fits"}, slot_origin=AIA_SLOT_ORIGIN)
+    add("aia.lev1_vis_1h", aia_synoptic(templates, 3600, "AIA Level 1, 3600 second cadence"),
+        instrument="AIA", time_key="T_REC", epoch=AIA_EPOCH, step=3600.0, first="2010.05.13_00:00:00_TAI",
+        axes=[{"key": "WAVELNTH", "values": AIA_VIS}], image_dims="4096x4096",
+        segment_files={"image": "image_lev1.fits", "spikes": "spikes.fits"}, slot_origin=AIA_SLOT_ORIGIN)
+    add("aia.lev1", aia_lev1(templates), instrument="AIA", time_key="T_REC", epoch=LEV1_SLOT_EPOCH,
+        step=1.0, first="2010.05.13_00:00:36_TAI", axes=[], image_dims="4096x4096",
+        cadence=12.0, fsn_from_time=True, cycle_values={"WAVELNTH": AIA_EUV + AIA_UV})
+    add("aia.response", aia_response(), instrument="AIA", time_key=None, image_dims=None,
+        combos=[{"T_START": t, "WAVE_STR": w, "VER_NUM": 1} for t in AIA_RESPONSE_EPOCHS for w in AIA_WAVE_STRS])
+
+    # ---- HMI line-of-sight observables -------------------------------------------------
+    los = [
+        ("hmi.Ic_45s", "continuum", 45, "continuum intensities with a cadence of 45 seconds."),
+        ("hmi.Lw_45s", "linewidth", 45, "linewidths with a cadence of 45 seconds."),
+        ("hmi.Ld_45s", "linedepth", 45, "linedepths with a cadence of 45 seconds."),
+        ("hmi.M_720s", "magnetogram", 720, "magnetograms with a cadence of 720 seconds."),
+        ("hmi.V_720s", "Dopplergram", 720, "Dopplergrams with a cadence of 720 seconds"),
+        ("hmi.Ic_720s", "continuum", 720, "continuum intensities with a cadence of 720 seconds."),
+        ("hmi.Lw_720s", "linewidth", 720, "linewidths with a cadence of 720 seconds."),
+        ("hmi.Ld_720s", "linedepth", 720, "linedepths with a cadence of 720 seconds."),
+    ]
+    for name, observable, cadence, note in los:
+        if cadence == 45:
+            first, camera, instrume = "2010.03.29_08:00:00_TAI", 2, "HMI_FRONT2"
+        else:
+            first, camera, instrume = "2010.04.30_00:00:00_TAI", 1, "HMI_SIDE1"
+        add(name, hmi_los(templates, observable, cadence, note), instrument="HMI", time_key="T_REC",
+            epoch=MDI_EPOCH, step=float(cadence), first=first, axes=[{"key": "CAMERA", "values": [camera]}],
+            image_dims="4096x4096", extra_constants={"INSTRUME": instrume})
+
+    # ---- HMI vector field -----------------------------------------------------------
+    for name, which in (("hmi.ME_720s_fd10", "ME"), ("hmi.B_720s", "B")):
+        add(name, hmi_vector(templates, which), instrument="HMI", time_key="T_REC", epoch=MDI_EPOCH,
+            step=720.0, first="2010.05.01_00:00:00_TAI", image_dims="4096x4096",
+            extra_constants={"INSTRUME": "HMI_SIDE1", "CAMERA": "1"})
+
+    # ---- HMI helioseismology and synoptic maps ----------------------------------------
+    add("hmi.V_sht_2drls", hmi_v_sht_2drls(), instrument="HMI", time_key="T_START", epoch=MDI_EPOCH,
+        step=86400.0, cadence=72 * 86400.0, first="2010.04.30_00:00:00_TAI", combos=SHT_COMBOS,
+        segment_files={"split": "splittings.out", "rot": "rot.2d", "err": "err.2d"},
+        extra_constants={"NDT": "138240", "MAPMMAX": "300", "SINBDIVS": "300", "MFLIPPED": "0"})
+    add("hmi.Synoptic_Mr_720s", hmi_synoptic_mr(), instrument="HMI", time_key=None,
+        axes=[{"key": "CAR_ROT", "values": list(range(2097, 2301))}], image_dims="3600x1440",
+        extra_constants={"INSTRUME": "HMI_SIDE1"})
+
+    # ---- MDI ---------------------------------------------------------------------------
+    mdi = [
+        ("mdi.fd_M_96m_lev182", 5760, "Gauss", "MAGNETOGRAM", "1", "MDI Magnetogram",
+         "MDI Full Disk 96m Magnetogram", "2011.04.11_22:24:00_TAI"),
+        ("mdi.fd_M_lev182", 60, "Gauss", "MAGNETOGRAM", "1", "MDI Magnetogram",
+         "MDI Full Disk 01-m Magnetogram", "2011.04.11_23:59:00_TAI"),
+        ("mdi.fd_V", 60, "m/s", "DOPPLERGRAM", "-1", "MDI Dopplergram",
+         "MDI Full Disk Dopplergram", "2011.04.11_23:59:00_TAI"),
+    ]
+    for name, cadence, bunit, content, sign, segnote, note, last in mdi:
+        add(name, mdi_fd(cadence, bunit, content, sign, segnote=segnote, note=note), instrument="MDI", time_key="T_REC",
+            epoch=MDI_EPOCH, step=float(cadence), first="1996.05.01_00:00:00_TAI", last=last,
+            image_dims="1024x1024")
+
+    # ---- IRIS ----------------------------------------------------------------------------
+    add("iris.lev1", iris_lev1(), instrument="IRIS", time_key="T_OBS", epoch=LEV1_SLOT_EPOCH, step=1.0,
+        first="2013.07.17_00:00:35_TAI", image_dims="1096x1096", cadence=10.0, fsn_from_time=True,
+        cycle_values={"INSTRUME": ["SJI"], "WAVELNTH": [1330, 1400, 2796, 2832]})
+    return out
+
+
+def build_catalog(shared: Path, series):
+    real = json.loads((shared / "jsoc-reference" / "series-catalog.json").read_text())
+    canonical = {n.lower(): n for n in CANONICAL}
+    canonical.update({n.lower(): n for n in series})
+    notes = {}
+    for name, note in real["series_store"]:
+        notes[name.lower()] = (canonical.get(name.lower(), name), note)
+    for name, entry in series.items():
+        notes[name.lower()] = (name, entry["series_struct"]["note"])
+    rows = sorted((list(v) for v in notes.values()), key=lambda r: (r[0].lower(), r[0]))
+
+    segments = {tuple(s) for s in real["segments"]}
+    for entry in series.values():
+        for s in entry["series_struct"]["segments"]:
+            segments.add((s["name"], s["note"]))
+    return {"series": rows, "segments": [list(s) for s in sorted(segments)]}
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, indent=1, ensure_ascii=True) + "\n"
+
+
+def render(shared: Path):
+    """Return ``{relative path: text}`` for every data file."""
+    templates = load_templates(shared)
+    series = build_series(templates)
+    files = {f"series/{name.lower()}.json": dumps(entry) for name, entry in series.items()}
+    files["catalog.json"] = dumps(build_catalog(shared, series))
+    return files
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("shared", nargs="?", default=str(PROJECT_ROOT.parent / "shared"),
+                        help="path of the shared reference directory (default: ../shared)")
+    parser.add_argument("--out", default=str(DATA_DIR), help="data directory to write")
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if any data file differs from what would be written")
+    args = parser.parse_args(argv)
+    shared, out = Path(args.shared), Path(args.out)
+    files = render(shared)
+    stale = [rel for rel, text in files.items()
+             if not (out / rel).is_file() or (out / rel).read_text() != text]
+    if out.joinpath("series").is_dir():
+        expected = {rel for rel in files if rel.startswith("series/")}
+        stale += [f"series/{p.name} (unexpected)" for p in sorted(out.joinpath("series").glob("*.json"))
+                  if f"series/{p.name}" not in expected]
+    if args.check:
+        for rel in stale:
+            print(f"out of date: {rel}", file=sys.stderr)
+        return 1 if stale else 0
+    for rel, text in files.items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
