@@ -215,7 +215,7 @@ _DRMS_RE: Final = re.compile(
 )
 _ISO_RE: Final = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
-    r"(?:[T ](?P<hour>\d{2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2}(?:\.\d*)?))?)?)?" + _ZONE,
+    r"(?:[T _](?P<hour>\d{2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2}(?:\.\d*)?))?)?)?" + _ZONE,
     re.ASCII,
 )
 # JSOC's missing time as printed in any unit and precision.

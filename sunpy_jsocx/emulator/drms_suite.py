@@ -23,6 +23,8 @@ _state: dict = {}
 
 
 def pytest_configure(config):
+    for marker in ("jsoc: JSOC online tests", "kis: KIS online tests", "remote_data: needs a JSOC server"):
+        config.addinivalue_line("markers", marker)
     email = os.environ.get("JSOC_EMAIL")
     registered = DEFAULT_REGISTERED + ((email,) if email else ())
     emu = JSOCEmulator(registered=registered).start()

@@ -73,12 +73,17 @@ class Ephemeris:
 
             base = Time("1977-01-01T00:00:00", scale="tai")
             t = base + TimeDelta(np.asarray(missing, dtype=float) * 3600.0, format="sec")
+            from astropy.coordinates import HeliocentricMeanEcliptic
+            from sunpy.coordinates import get_earth
+
             b0 = np.atleast_1d(sun.B0(t).deg)
             l0 = np.atleast_1d(sun.L0(t).deg)
             d = np.atleast_1d(sun.earth_distance(t).to_value("m"))
             crn = np.atleast_1d(np.asarray(sun.carrington_rotation_number(t), dtype=float))
+            hae = get_earth(t).transform_to(HeliocentricMeanEcliptic(obstime=t)).cartesian
+            hx, hy, hz = (np.atleast_1d(c.to_value("m")) for c in (hae.x, hae.y, hae.z))
             for i, h in enumerate(missing):
-                self._cache[h] = (b0[i], l0[i], d[i], crn[i])
+                self._cache[h] = (b0[i], l0[i], d[i], crn[i], hx[i], hy[i], hz[i])
         return np.array([self._cache[int(h)] for h in hours])
 
     def earth(self, t: np.ndarray):
@@ -95,6 +100,7 @@ class Ephemeris:
         dist = np.interp(x, hours, nodes[:, 2])
         crn = np.interp(x, hours, nodes[:, 3])
         ddist = np.interp(x, hours[:-1] + 0.5, np.diff(nodes[:, 2]) / 3600.0)
+        self._hae = tuple(np.interp(x, hours, nodes[:, k]) for k in (4, 5, 6))
         return b0, l0, dist, crn, ddist
 
     def _phase(self) -> float:
@@ -112,6 +118,7 @@ class Ephemeris:
         """Observer keywords for SDO at internal times ``t``."""
         t = np.asarray(t, dtype=float)
         b0, l0, dist, crn, dd = self.earth(t)
+        hx, hy, hz = self._hae
         lat_angle = 2 * np.pi * (t - self._phase()) / _SIDEREAL_DAY
         dlat = _SDO_LAT_AMPLITUDE_DEG * np.sin(lat_angle)
         dlon = _SDO_LAT_AMPLITUDE_DEG * np.cos(lat_angle)
@@ -129,6 +136,14 @@ class Ephemeris:
             "OBS_VW": 29_780.0 + v_orbit * np.cos(rad_angle) * 0.5,
             "OBS_VN": v_orbit * np.sin(lat_angle) * 0.4,
             "RSUN_OBS": np.degrees(np.arcsin(696_000_000.0 / dsun)) * 3600.0,
+            # Heliocentric mean-ecliptic position: Earth's, plus SDO's orbit (radially, roughly).
+            "HAEX_OBS": hx * (dsun / dist),
+            "HAEY_OBS": hy * (dsun / dist),
+            "HAEZ_OBS": hz + _SDO_LAT_AMPLITUDE_DEG * np.pi / 180 * dist * np.sin(lat_angle),
+            # Geocentric equatorial inertial position of a geosynchronous orbit at 102 deg W.
+            "GAEX_OBS": _SDO_RADIUS_M * np.cos(2 * np.pi * t / _SIDEREAL_DAY),
+            "GAEY_OBS": _SDO_RADIUS_M * np.sin(2 * np.pi * t / _SIDEREAL_DAY),
+            "GAEZ_OBS": _SDO_RADIUS_M * np.sin(np.radians(28.5)) * np.sin(lat_angle),
         }
 
 

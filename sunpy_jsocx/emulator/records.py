@@ -589,7 +589,8 @@ class RecordStore:
 
         observer = inst in ("HMI", "AIA") or m.namespace in ("hmi", "aia")
         if observer and up in ("CRLT_OBS", "HGLT_OBS", "CRLN_OBS", "HGLN_OBS", "DSUN_OBS", "CAR_ROT", "OBS_VR",
-                               "OBS_VW", "OBS_VN", "RSUN_OBS"):
+                               "OBS_VW", "OBS_VN", "RSUN_OBS", "HAEX_OBS", "HAEY_OBS", "HAEZ_OBS", "GAEX_OBS",
+                               "GAEY_OBS", "GAEZ_OBS"):
             return self._sdo(b, t)[up]
         if up in ("CRLT_OBS", "HGLT_OBS", "CRLN_OBS", "HGLN_OBS", "DSUN_OBS", "CAR_ROT", "RSUN_OBS", "OBS_VR"):
             eph = self._sdo(b, t)  # SOHO at L1 is ~1% closer; keep Earth-like geometry with offset
@@ -627,11 +628,15 @@ class RecordStore:
             return (np.floor((t - jsoctime.parse_time("2010.03.24_00:00:00_TAI")) / 1.5)).astype(np.int64) + (
                 np.round(wav).astype(np.int64) % 8 if wav is not None else 0
             )
+        # Image geometry describes the images the emulator serves: full-resolution values
+        # (4096 px for HMI/AIA) rescaled to the configured image size.
+        scale = self._image_scale(m)
         if up in ("CDELT1", "CDELT2"):
             base = 0.504365 if inst == "HMI" else (0.600109 if inst == "AIA" else 1.98)
-            return base * (1 + noise(1e-5, 7))
+            return base * (1 + noise(1e-5, 7)) * scale
         if up in ("CRPIX1", "CRPIX2"):
-            return 2048.5 + noise(3.0, 8 if up == "CRPIX1" else 9)
+            full = self._full_dims(m)[0 if up == "CRPIX1" else 1]
+            return (full / 2 + noise(3.0, 8 if up == "CRPIX1" else 9)) / scale + 0.5
         if up in ("CRVAL1", "CRVAL2"):
             return np.zeros(n)
         if up == "CROTA2":
@@ -669,25 +674,22 @@ class RecordStore:
             return np.round(hash01(rec, name_hash(up), self.seed) * 100.0, 4)
         return np.full(n, dv)
 
+    @staticmethod
+    def _full_dims(m: SeriesModel) -> tuple[int, int]:
+        import re
+
+        dims = [int(x) for x in re.findall(r"\d+", m.emulator.get("image_dims") or "4096x4096")]
+        return (dims + [4096, 4096])[:2]
+
+    def _image_scale(self, m: SeriesModel) -> float:
+        """Full-resolution pixels per served pixel."""
+        return max(self._full_dims(m)) / self.image_size
+
     def _sdo(self, b: RecordBatch, t: np.ndarray) -> dict:
         key = "eph"
         if key not in b._cache:
             b._cache[key] = EPHEMERIS.sdo(t)
         return b._cache[key]
-
-    def rescaled_geometry(self, b: RecordBatch, size: int, full: int) -> dict[str, np.ndarray]:
-        """CRPIX/CDELT/R_SUN of records rescaled from the full-resolution image to ``size`` pixels."""
-        f = full / size
-        out = {}
-        for k in ("CRPIX1", "CRPIX2"):
-            if b.model.keyword(k):
-                out[k] = (self.values(b, k) - 0.5) / f + 0.5
-        for k in ("CDELT1", "CDELT2"):
-            if b.model.keyword(k):
-                out[k] = self.values(b, k) * f
-        if b.model.keyword("R_SUN"):
-            out["R_SUN"] = self.values(b, "R_SUN") / f
-        return out
 
 
 def _typed_const(v, typ, n):

@@ -285,7 +285,7 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
                           ("jsoc_fetch", jsoc_fetch)):
         app.router.add_route("GET", f"/cgi-bin/ajax/{path}", handler)
         app.router.add_route("POST", f"/cgi-bin/ajax/{path}", handler)
-    app.router.add_route("GET", "/{tail:.*}", files)
+    app.router.add_get("/{tail:.*}", files)  # GET and HEAD
     return app
 
 
@@ -545,16 +545,17 @@ async def _send(request: web.Request, state: _State, data: bytes, name: str) -> 
         body_to_send = body[: len(body) // 2]
     else:
         body_to_send = body
+    # Counted before sending, so that a client that has read the whole body sees it counted.
+    with state.lock:
+        state.bytes_served += len(body_to_send)
+        if not truncate:
+            state.files_served += 1
     chunk = 256 * 1024
     for k in range(0, len(body_to_send), chunk):
         piece = body_to_send[k:k + chunk]
         await resp.write(piece)
         if cfg.bandwidth:
             await asyncio.sleep(len(piece) / cfg.bandwidth)
-    with state.lock:
-        state.bytes_served += len(body_to_send)
-        if not truncate:
-            state.files_served += 1
     if truncate:
         if request.transport is not None:
             request.transport.abort()

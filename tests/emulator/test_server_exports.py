@@ -64,7 +64,7 @@ def test_staged_export_goes_2_1_0_on_the_injected_clock(staged_emulator, clock):
     assert s["dir"].startswith("/SUM")
     assert s["count"] == "3"
     names = [x["filename"] for x in s["data"]]
-    assert names[0] == "hmi.m_45s.20140101_000045_TAI.2.magnetogram.fits"
+    assert names[0] == "hmi.m_45s.20140101_000000_TAI.2.magnetogram.fits"
     assert all(not x["record"].endswith("}") for x in s["data"])
     body = download(emu, f"{s['dir']}/{names[0]}").read()
     assert body[:6] == b"SIMPLE"
