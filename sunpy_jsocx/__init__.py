@@ -1,7 +1,14 @@
 """
 sunpy-jsocx: a SunPy Fido client for the Stanford JSOC, and an offline JSOC emulator.
+
+``import sunpy_jsocx`` registers `JSOCXClient` with ``Fido`` and its attrs as
+``sunpy.net.attrs.jsocx``.
 """
+
+from sunpy_jsocx.client import JSOCXClient
+from sunpy_jsocx.config import use_server
+from sunpy_jsocx.timeutils import tai
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = ["JSOCXClient", "use_server", "tai", "__version__"]

@@ -71,3 +71,12 @@ def staged_emulator(clock):
     """An emulator whose exports take 30 s of the fake clock to stage."""
     with JSOCEmulator(staging_delay=30.0, clock=clock) as emu:
         yield emu
+
+
+@pytest.fixture(autouse=True)
+def _collect_leaked_event_loops():
+    """parfive leaves its event loops open; collect them in the main thread after each test."""
+    yield
+    import gc
+
+    gc.collect()

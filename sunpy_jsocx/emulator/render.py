@@ -20,24 +20,34 @@ keeps full-resolution values (``CRPIX1 = 2048.5``, ``CDELT1 = 0.504`` for a
 served headers and drawn images agree. The keywords read, all optional, given
 as JSOC strings or numbers:
 
-========================== =====================================================
-``CRPIX1``, ``CRPIX2``     disk centre (FITS 1-based pixels); default image centre
-``CDELT1``, ``CDELT2``     arcsec per pixel (degrees for ``CRLN-CEA`` maps)
-``CRVAL1``, ``CRVAL2``     world coordinates of ``CRPIX`` (default 0)
-``CROTA2``                 image roll in degrees (HMI: about 180, solar north down)
-``CTYPE1``, ``CTYPE2``,    ``HPLN-TAN`` (default) draws the disk; ``CRLN-``/``HGLN-``
-``CUNIT2``                 ``CEA``/``CAR`` draws a heliographic map (SHARP CEA,
-                           synoptic charts)
-``RSUN_OBS``, ``R_SUN``    solar radius in arcsec / pixels (disk size)
-``CRLN_OBS``, ``CRLT_OBS`` Carrington longitude and latitude (B0) of the observer
-``T_OBS`` (or ``DATE__OBS``, observation time: which active regions exist, how
-``T_REC``, ``T_START``)    far they have rotated and grown
-``WAVELNTH``, ``EXPTIME``  AIA channel and exposure (intensity scale)
-``OBS_VR``                 observer velocity, added to Dopplergrams
-``HARPNUM``                SHARP patches get their active region at the centre
-``<segment>_bzero``,       storage scaling; defaults by kind
-``<segment>_bscale``
-========================== =====================================================
+``CRPIX1``, ``CRPIX2``
+    Disk centre in FITS (1-based) pixels; default the image centre.
+``CDELT1``, ``CDELT2``, ``CRVAL1``, ``CRVAL2``, ``CROTA2``
+    Pixel scale (arcsec per pixel, degrees for heliographic maps), world
+    coordinates of ``CRPIX`` (default 0) and image roll in degrees (HMI: about
+    180, so solar north is down).
+``CTYPE1``, ``CTYPE2``, ``CUNIT2``
+    ``HPLN-TAN`` (the default) draws the disk; ``CRLN-``/``HGLN-`` with ``CEA``
+    or ``CAR`` draws a heliographic map (SHARP CEA patches, synoptic charts;
+    ``CUNIT2`` containing ``sin`` means sine-latitude).
+``RSUN_OBS``, ``R_SUN``
+    Solar radius in arcsec (with ``CDELT``) or in pixels.
+``CRLN_OBS``, ``CRLT_OBS``
+    Carrington longitude and latitude (B0) of the observer; approximated from
+    the time when missing.
+``T_OBS``, else ``DATE__OBS``, ``T_REC`` or ``T_START``
+    Observation time: which active regions exist, how far they have rotated and
+    grown.
+``WAVELNTH``, ``EXPTIME``
+    AIA channel and exposure time (intensity scale). ``WAVELNTH`` wins over
+    ``kind`` for AIA looks: 1600 and 1700 draw the UV chromosphere, 4500 the
+    visible continuum, any other wavelength the EUV corona.
+``OBS_VR``
+    Observer radial velocity, added to Dopplergrams.
+``HARPNUM``
+    SHARP patches get their own active region at the image centre.
+``<segment>_bzero``, ``<segment>_bscale``
+    Storage scaling of integer images (defaults by kind, as the HMI series use).
 
 What is drawn
 -------------
@@ -328,9 +338,13 @@ class _Geometry:
             self.pixels_per_radian = 1.0 / math.radians(abs(d1))
             self.rsun = 1.0
         else:
-            self.rsun = _number(keywords, "RSUN_OBS", 960.0)
             r_pix = _number(keywords, "R_SUN", 0.45 * size)
-            d = self.rsun / r_pix if r_pix > 0 else 1.0
+            if r_pix <= 0:
+                r_pix = 0.45 * size
+            cdelt1 = _number(keywords, "CDELT1", math.nan)
+            # the radius in arcsec: RSUN_OBS, else R_SUN pixels of CDELT1 arcsec, else 960
+            self.rsun = _number(keywords, "RSUN_OBS", r_pix * abs(cdelt1) if math.isfinite(cdelt1) else 960.0)
+            d = self.rsun / r_pix
             self.cdelt = (_number(keywords, "CDELT1", d), _number(keywords, "CDELT2", d))
             self.synoptic = False
             self.pixels_per_radian = self.rsun / abs(self.cdelt[0])
@@ -448,7 +462,7 @@ def _diff_rotation(lat_deg: float) -> float:
     return 14.713 - 2.396 * s2 - 1.787 * s2 * s2
 
 
-def _region(ident: int, lon_obs: float, lat: float, field: float, spot_deg: float, sep_deg: float,
+def _region(ident: int, lon_obs: float, lat: float, *, field: float, spot_deg: float, sep_deg: float,
             strength: float, lead_sign: float) -> _Region:
     tilt = math.radians(0.5 * lat)  # Joy's law: leading spot nearer the equator
     dlon = 0.5 * sep_deg * math.cos(tilt) / max(math.cos(math.radians(lat)), 0.2)
@@ -460,8 +474,9 @@ def _region(ident: int, lon_obs: float, lat: float, field: float, spot_deg: floa
     return _Region(ident, lead, follow, math.radians(max(sep_deg, 3 * spot_deg)), strength)
 
 
-def _active_regions(t: float, l0: float) -> list[_Region]:
-    """The regions alive at internal time ``t`` (deterministic in ``t`` only)."""
+def _active_regions(t: float, l0: float, *, max_lon: float = 100.0) -> list[_Region]:
+    """The regions alive at internal time ``t`` (deterministic in ``t`` only) within ``max_lon``
+    degrees of the observer's central meridian."""
     today = math.floor(t / 86400.0)
     regions = []
     for day in range(today - _AR_LOOKBACK_DAYS, today + 1):
@@ -480,10 +495,10 @@ def _active_regions(t: float, l0: float) -> list[_Region]:
             strength = math.sin(math.pi * age_days / life_days) ** 0.5
             lon = carr_lon + (_diff_rotation(lat) - _CARRINGTON_SIDEREAL_DEG_PER_DAY) * age_days
             lon_obs = (lon - l0 + 180.0) % 360.0 - 180.0
-            if abs(lon_obs) > 100.0:
+            if abs(lon_obs) > max_lon:
                 continue  # behind the limb
-            regions.append(_region(day * 64 + index, lon_obs, lat, field, spot_deg, sep_deg, strength,
-                                   -1.0 if lat > 0 else 1.0))
+            regions.append(_region(day * 64 + index, lon_obs, lat, field=field, spot_deg=spot_deg,
+                                   sep_deg=sep_deg, strength=strength, lead_sign=-1.0 if lat > 0 else 1.0))
     return regions
 
 
@@ -501,8 +516,8 @@ def _harp_region(keywords: Mapping[str, object], geom: _Geometry) -> _Region | N
     rng = np.random.default_rng([_AR_SALT, int(harp), 0x4841])
     span = math.degrees(geom.size / geom.pixels_per_radian)  # angular width of the image
     spot = float(np.clip(0.07 * span, 0.3, 2.0))
-    return _region(-int(harp) - 1, lon, lat, float(rng.uniform(1800, 3000)), spot,
-                   float(np.clip(0.35 * span, 1.0, 10.0)), 1.0, -1.0 if lat > 0 else 1.0)
+    return _region(-int(harp) - 1, lon, lat, field=float(rng.uniform(1800, 3000)), spot_deg=spot,
+                   sep_deg=float(np.clip(0.35 * span, 1.0, 10.0)), strength=1.0, lead_sign=-1.0 if lat > 0 else 1.0)
 
 
 class _Features:
@@ -552,13 +567,15 @@ class _Features:
         return b[0], b[1], b[2]
 
     def los(self) -> np.ndarray:
-        """Line-of-sight field B.o in G."""
-        bx, by, bz = self.vector() if self.regions else (None, None, None)
-        n = self.geom.size
-        if bx is None:
-            return np.zeros((n, n), np.float32)
+        """Line-of-sight field B.o in G (the radial field B.p on synoptic charts)."""
+        if not self.regions:
+            return np.zeros((self.geom.size, self.geom.size), np.float32)
+        bx, by, bz = self.vector()
+        if self.geom.synoptic:
+            full = self.geom.full()
+            return bx * full["px"] + by * full["py"] + bz * full["pz"]
         o = self.geom.o.astype(np.float32)
-        return bx * o[0] + bz * o[2] + by * o[1]
+        return bx * o[0] + by * o[1] + bz * o[2]
 
     def _gauss(self, centre: np.ndarray, sigma: float, radius: float):
         """(box, exp(-angle^2 / 2 sigma^2) inside the box), or None when no pixel is near."""
@@ -662,7 +679,7 @@ def _offdisk(values: np.ndarray, on: np.ndarray) -> np.ndarray:
 def _magnetogram(geom, feats, rng, keywords):
     full = geom.full()
     n = geom.size
-    b = feats.los() if feats.regions else np.zeros((n, n), np.float32)
+    b = feats.los()
     network = _smooth(rng, n, _cells(geom, 0.04))
     b += network * np.float32(12.0) * full["mu"]
     b += _white(rng, n) * np.float32(8.0)
@@ -723,11 +740,13 @@ _EUV: Final = {94: (1.5, 40.0, 0.12), 131: (5.0, 30.0, 0.08), 171: (250.0, 8.0, 
 
 def _aia(geom, feats, rng, keywords, kind):
     wavelength = int(round(_number(keywords, "WAVELNTH", {"uv": 1600, "vis": 4500}.get(kind, 171))))
-    if wavelength in (1600, 1700) or (kind == "uv" and wavelength not in _EUV):
+    if wavelength not in (1600, 1700, 4500, *_EUV):  # an unknown channel: the kind decides
+        wavelength = {"uv": 1600, "vis": 4500}.get(kind, 171)
+    if wavelength in (1600, 1700):
         return _uv(geom, feats, rng, keywords, wavelength)
-    if wavelength == 4500 or kind == "vis":
+    if wavelength == 4500:
         return _vis(geom, feats, rng, keywords)
-    base, contrast, height = _EUV.get(wavelength, _EUV[171])
+    base, contrast, height = _EUV[wavelength]
     exposure = float(np.clip(_number(keywords, "EXPTIME", 2.0), 0.01, 60.0)) / 2.0
     full = geom.full()
     n = geom.size
@@ -780,10 +799,7 @@ def _observed_field(geom, feats, seed):
     """Field vector in observer axes (line of sight, image x, image y) plus noise, shared by the
     vector segments of one record (same ``seed``)."""
     n = geom.size
-    if feats.regions:
-        bx, by, bz = feats.vector()
-    else:
-        bx = by = bz = np.zeros((n, n), np.float32)
+    bx, by, bz = feats.vector()
     ax, ay = geom.image_axes()
     o = geom.o
     rng = _rng(seed, "vector")
@@ -822,7 +838,7 @@ def _disambig(geom, feats, rng, keywords, seed):
 def _bitmap(geom, feats, rng, keywords, seed):
     los, tx, ty = _observed_field(geom, feats, seed)
     on = geom.full()["on"]
-    _, _, plage = feats.weights() if feats.regions else (None, None, np.zeros(on.shape, np.float32))
+    _, _, plage = feats.weights()
     inside = plage > 0.05
     strong = np.sqrt(los * los + tx * tx + ty * ty) > 250
     out = (1 + inside + 32 * strong).astype(np.float32)
@@ -838,10 +854,7 @@ def _vector_other(geom, feats, rng, keywords, segment):
         err = np.float32(15.0) * (1 + np.abs(_white(rng, n)))
         return _offdisk(err, full["on"])
     if name in ("br", "bp", "bt"):
-        if feats.regions:
-            bx, by, bz = feats.vector()
-        else:
-            bx = by = bz = np.zeros((n, n), np.float32)
+        bx, by, bz = feats.vector()
         px, py, pz = full["px"], full["py"], full["pz"]
         if name == "br":
             value = bx * px + by * py + bz * pz
@@ -855,8 +868,7 @@ def _vector_other(geom, feats, rng, keywords, segment):
         return _offdisk(value, full["on"])
     # Other inversion outputs: a smooth signed map with the regions' imprint.
     value = _smooth(rng, n, _cells(geom, 0.1)) * np.float32(50.0)
-    if feats.regions:
-        value += feats.los() * np.float32(0.05)
+    value += feats.los() * np.float32(0.05)
     value += _white(rng, n) * np.float32(5.0)
     return _offdisk(value, full["on"])
 
@@ -1036,7 +1048,7 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
     t = _obs_time(keywords)
     l0, b0 = _observer(keywords, t)
     geom = _Geometry(keywords, size, b0, l0)
-    regions = _active_regions(t, l0)
+    regions = _active_regions(t, l0, max_lon=180.0 if geom.synoptic else 100.0)
     harp = _harp_region(keywords, geom)
     if harp is not None:
         regions.append(harp)

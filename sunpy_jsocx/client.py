@@ -1,0 +1,348 @@
+"""
+`JSOCXClient`: the Fido client for the Stanford JSOC.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from astropy.table import Table, vstack
+from sunpy.net import attr
+from sunpy.net.base_client import BaseClient, QueryResponseRow, QueryResponseTable
+
+from sunpy_jsocx import recordset as _recordset
+from sunpy_jsocx.config import current_server
+from sunpy_jsocx.export import ExportRequest
+from sunpy_jsocx.fetch import FetchJob, FetchPlan, attach_to_downloader
+from sunpy_jsocx.response import DEFAULT_DISPLAY, JSOCXResponse, build_table
+from sunpy_jsocx.seriesinfo import SeriesInfo
+from sunpy_jsocx.transport import Connection, connection
+from sunpy_jsocx.walker import can_handle_query, merge_blocks, walker
+
+__all__ = ["JSOCXClient"]
+
+#: Register your address with JSOC here before requesting exports.
+REGISTER_URL = "http://jsoc.stanford.edu/ajax/register_email.html"
+
+
+class JSOCXClient(BaseClient):
+    """
+    Search and download data from the Stanford JSOC (SDO/HMI, SDO/AIA, SOHO/MDI).
+
+    Searches run ``jsoc_info`` once per record set and ask only for the keywords
+    the table shows (plus what fetching needs). Any slice of the result table
+    fetches exactly its rows: online records are downloaded straight from JSOC's
+    storage with no export, others through one export per fetch, polled as JSOC
+    advises. Downloads use one connection, as JSOC asks.
+
+    Parameters
+    ----------
+    server : str, optional
+        Base URL of the JSOC server. Default: the innermost
+        `sunpy_jsocx.use_server` block, else ``$JSOCX_SERVER``, else
+        ``http://jsoc.stanford.edu/``.
+    sleep : callable, optional
+        Function used to wait between export polls (inject one in tests).
+
+    Attributes
+    ----------
+    server : str
+        The server this client talks to now.
+
+    Notes
+    -----
+    JSOC requires an e-mail address registered at
+    http://jsoc.stanford.edu/ajax/register_email.html for exports. Pass it with
+    ``a.jsocx.Notify``; it is needed only when an export is (offline data,
+    cutouts, ``url-tar``, or an explicit `request_data`).
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from sunpy.net import Fido, attrs as a
+    >>> import sunpy_jsocx
+    >>> from sunpy_jsocx.emulator import JSOCEmulator
+    >>> with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+    ...     res = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"),
+    ...                       a.jsocx.Series("aia.lev1_euv_12s"),
+    ...                       a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA))
+    ...     print(res.file_num)
+    6
+    """
+
+    def __init__(self, server: str | None = None, *, sleep: Callable[[float], None] | None = None):
+        self._server = server
+        self._sleep = sleep or time.sleep
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def server(self) -> str:
+        return current_server(self._server)
+
+    @property
+    def info_url(self) -> str:
+        return self.server
+
+    def _connection(self, server: str | None = None) -> Connection:
+        return connection(server or self.server)
+
+    @classmethod
+    def _can_handle_query(cls, *query) -> bool:
+        return can_handle_query(*query)
+
+    @classmethod
+    def _attrs_module(cls):
+        return "jsocx", "sunpy_jsocx.attrs"
+
+    @classmethod
+    def register_values(cls):
+        from sunpy_jsocx.attrs import register_values
+
+        return register_values()
+
+    # ------------------------------------------------------------------ discovery
+    def series(self, regex: str | None = None) -> list[str]:
+        """
+        Names of the series matching a regular expression (case-insensitive).
+
+        Examples
+        --------
+        >>> from sunpy_jsocx import JSOCXClient
+        >>> from sunpy_jsocx.emulator import JSOCEmulator
+        >>> with JSOCEmulator() as emu:
+        ...     JSOCXClient(emu.url).series(r"hmi\\.b_7")
+        ['hmi.B_720s', 'hmi.b_720s_dcon', 'hmi.b_720s_dcons', 'hmi.b_720s_e15w1332_cea', 'hmi.b_720s_e15w1332_cutout']
+        """
+        return list(self._connection().series(regex))
+
+    def info(self, series: str) -> SeriesInfo:
+        """Everything JSOC says about a series (cached per server and series)."""
+        return self._connection().info(series)
+
+    def primekeys(self, series: str) -> list[str]:
+        """
+        The series' prime keys, in JSOC's order.
+
+        Examples
+        --------
+        >>> from sunpy_jsocx import JSOCXClient
+        >>> from sunpy_jsocx.emulator import JSOCEmulator
+        >>> with JSOCEmulator() as emu:
+        ...     JSOCXClient(emu.url).primekeys("AIA.lev1_euv_12s")
+        ['T_REC', 'WAVELNTH']
+        """
+        return list(self.info(series).primekeys)
+
+    def segments(self, series: str) -> Table:
+        """The series' segments: name, type, units, protocol, dims, note."""
+        segs = self.info(series).segments
+        return Table(rows=[(s.name, s.type, s.units or "", s.protocol, s.dims or "", s.note) for s in segs],
+                     names=("name", "type", "units", "protocol", "dims", "note"), dtype=[str] * 6)
+
+    def keywords(self, series: str) -> Table:
+        """The series' keywords: name, type, units, note."""
+        kws = self.info(series).keywords
+        return Table(rows=[(k.name, k.type, k.units or "", k.note) for k in kws.values()],
+                     names=("name", "type", "units", "note"), dtype=[str] * 4)
+
+    # ------------------------------------------------------------------ search
+    def search(self, *query, keys: Sequence[str] | None = None) -> JSOCXResponse:
+        """
+        Search JSOC for records.
+
+        Parameters
+        ----------
+        *query : `sunpy.net.attr.Attr`
+            ``a.jsocx.Series`` and any of ``a.Time``, ``a.Wavelength``, ``a.Sample``
+            and the ``a.jsocx`` attrs, combined with ``&`` and ``|``.
+        keys : list of str, optional
+            More keywords to put in the table (all keywords: ``["**ALL**"]``).
+
+        Returns
+        -------
+        `~sunpy_jsocx.response.JSOCXResponse`
+        """
+        query = attr.and_(*query)
+        blocks = merge_blocks(walker.create(query))
+        conn = self._connection()
+        extra = [k for k in (keys or [])]
+
+        def run(item):
+            i, block = item
+            return self._search_block(conn, i, block, extra)
+
+        items = list(enumerate(blocks))
+        if len(items) > 1:
+            with ThreadPoolExecutor(max_workers=min(4, len(items))) as pool:
+                results = list(pool.map(run, items))
+        else:
+            results = [run(x) for x in items]
+        resolved = [r[0] for r in results]
+        # Tables are built here, in the calling thread: astropy's time parser is not thread-safe.
+        columns = [build_table(answer, info, i) for i, (_, answer, info) in enumerate(results)]
+        tables = [Table(c) for c in columns if len(c.get("_block", ()))]
+        display = list(DEFAULT_DISPLAY)
+        for b in resolved:
+            for k in b["display"]:
+                if k not in display:
+                    display.append(k)
+        if tables:
+            table = tables[0] if len(tables) == 1 else vstack(tables, join_type="outer", metadata_conflicts="silent")
+        else:
+            table = Table()
+        resp = JSOCXResponse(table, client=self, query_args=resolved, server=conn.url)
+        resp.display_keys = [k for k in display if k in resp.colnames] or slice(None)
+        resp.hide_keys = [c for c in resp.colnames if c.startswith("_")]
+        return resp
+
+    def _search_block(self, conn: Connection, index: int, block: dict, extra: list[str]):
+        if block.get("recordset"):
+            series = _recordset.validate_recordset(block["recordset"]).split("[", 1)[0].split("{", 1)[0]
+        else:
+            series = block["series"]
+        info = conn.info(series)
+        ds = _recordset.build_recordset(block, info)
+        segments = [info.segment(s).name for s in block.get("segments") or []] or list(info.segment_names)
+        keys = [k for k in DEFAULT_DISPLAY if info.find_keyword(k)]
+        keys += [k for k in info.primekeys if k not in keys]
+        asked = [info.keyword(k[0]).name for k in block.get("keywords") or []]
+        if any(k.upper() == "**ALL**" for k in extra):
+            asked += [k for k in info.keyword_names if info.keyword(k).recscope != "index"]
+        else:
+            asked += [info.keyword(k).name for k in extra]
+        keys += [k for k in asked if k not in keys]
+        answer = conn.rs_list(ds, key=[*keys, "*recnum*", "*online*"], seg=segments, recinfo=True)
+        resolved = dict(block, series=info.name, recordset=ds, segments=segments, display=asked, server=conn.url)
+        return resolved, answer, info
+
+    # ------------------------------------------------------------------ staging
+    def request_data(self, query_results, *, method: str | None = None, protocol: str | None = None,
+                     force_export: bool = True) -> list[ExportRequest]:
+        """
+        Stage the records of a result table at JSOC and return at once.
+
+        Parameters
+        ----------
+        query_results : `~sunpy_jsocx.response.JSOCXResponse` or row or slice of one
+            The records to stage; exactly these are exported.
+        method, protocol : str, optional
+            Override the query's ``a.jsocx.Method`` / ``a.jsocx.Protocol``.
+
+        Returns
+        -------
+        list of `~sunpy_jsocx.export.ExportRequest`
+            With ``.id``, a live ``.status`` and ``.wait()``.
+        """
+        plan = self._plan(query_results, method=method, protocol=protocol, force_export=force_export)
+        return plan.submit_all()
+
+    def get_request(self, requests, path=None, *, downloader=None, overwrite=False, progress=True,
+                    wait: bool = True, timeout: float | None = None, **kwargs):
+        """
+        Download staged exports (waiting for them if needed).
+
+        Parameters
+        ----------
+        requests : `~sunpy_jsocx.export.ExportRequest`, str, or a list of them
+            Requests, or just their ids (this works in a new process).
+        path : str, optional
+            Directory or template (``{file}``) for the files.
+
+        Returns
+        -------
+        `parfive.Results`
+        """
+        if isinstance(requests, (str, ExportRequest)):
+            requests = [requests]
+        conn = self._connection()
+        reqs = [ExportRequest.from_id(conn, r, sleep=self._sleep) if isinstance(r, str) else r for r in requests]
+        plan = FetchPlan(self, path=path, overwrite=overwrite, progress=progress, sleep=self._sleep)
+        for r in reqs:
+            plan.add_staged(r)
+        if downloader is not None:
+            attach_to_downloader(downloader, plan)
+            if not wait:
+                return None
+            return downloader.download()
+        return plan.run(timeout=timeout, **kwargs)
+
+    # ------------------------------------------------------------------ fetch
+    def fetch(self, query_results, *, path=None, downloader=None, wait: bool = True, overwrite=False,
+              progress: bool = True, method: str | None = None, protocol: str | None = None,
+              force_export: bool = False, max_conn: int = 1, max_splits: int = 1, **kwargs):
+        """
+        Download exactly the records of a result table (or any slice or row of it).
+
+        Online records are downloaded straight from JSOC's storage; records that
+        need staging (offline data, cutouts, ``url-tar``) go through one export.
+
+        Parameters
+        ----------
+        query_results : `~sunpy_jsocx.response.JSOCXResponse`, `~sunpy.net.base_client.QueryResponseRow`
+            What to download.
+        path : str, optional
+            Directory, or a template with ``{file}`` and any column
+            (``"./data/{WAVELNTH}/{file}"``). Default: sunpy's download directory.
+        downloader : `parfive.Downloader`, optional
+            Enqueue the files on this downloader (Fido passes its own).
+        wait : bool
+            If False, return at once with a `~sunpy_jsocx.fetch.FetchJob` (call
+            ``.wait()`` for the `parfive.Results`); with a ``downloader``, queue and
+            return None.
+        overwrite : bool or str
+            As for parfive.
+        progress : bool
+            Show progress bars.
+        method, protocol : str, optional
+            Override the query's ``a.jsocx.Method`` / ``a.jsocx.Protocol``.
+        force_export : bool
+            Export even records that could be downloaded directly.
+        max_conn, max_splits : int
+            Download connections; JSOC asks for one. Raise them only if you must.
+
+        Returns
+        -------
+        `parfive.Results`, `~sunpy_jsocx.fetch.FetchJob` or None
+        """
+        plan = self._plan(query_results, method=method, protocol=protocol, force_export=force_export,
+                          path=path, overwrite=overwrite, progress=progress, max_conn=max_conn,
+                          max_splits=max_splits)
+        if downloader is not None:
+            attach_to_downloader(downloader, plan)
+            return None if not wait else downloader.download()
+        if not wait:
+            job = FetchJob(plan)
+            job.start()
+            return job
+        return plan.run()
+
+    def _plan(self, query_results, **kwargs) -> FetchPlan:
+        table = _as_table(query_results)
+        plan = FetchPlan(self, sleep=self._sleep, **{k: v for k, v in kwargs.items()
+                                                      if k in ("path", "overwrite", "progress", "max_conn",
+                                                               "max_splits")})
+        plan.add_rows(table, method=kwargs.get("method"), protocol=kwargs.get("protocol"),
+                      force_export=kwargs.get("force_export", False))
+        return plan
+
+    def __repr__(self) -> str:
+        return f"<JSOCXClient server={self.server}>"
+
+    def __str__(self) -> str:
+        return f"JSOCXClient: the Stanford JSOC ({self.server})"
+
+    def _repr_html_(self) -> str:
+        return f"<p>JSOCXClient: the Stanford JSOC ({self.server})</p>"
+
+
+def _as_table(query_results) -> JSOCXResponse:
+    if isinstance(query_results, QueryResponseRow):
+        return query_results.as_table()
+    if isinstance(query_results, QueryResponseTable):
+        if "_recnum" not in query_results.colnames and len(query_results):
+            raise ValueError("These results do not come from JSOCXClient.search (no record identity column).")
+        return query_results
+    raise TypeError(f"Cannot fetch {type(query_results).__name__}; pass a JSOCXResponse, a slice or a row of one.")
+
