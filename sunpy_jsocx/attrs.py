@@ -20,6 +20,7 @@ and reports different values with a `ValueError` that names both, which is
 clearer than Python's ``unsupported operand type(s) for &``.
 """
 
+import datetime as _datetime
 import json as _json
 import re as _re
 from importlib.resources import files as _files
@@ -63,6 +64,10 @@ _SERIES_RE = _re.compile(r"[A-Za-z][A-Za-z0-9_]*\.[A-Za-z0-9_]+", _re.ASCII)
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL_RE = _re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+", _re.ASCII)
+
+
+# Values a PrimeKey or a Keyword comparison may hold (besides numpy numbers).
+_PLAIN_VALUES = (str, int, float, _Time, _u.Quantity, _datetime.datetime)
 
 
 def _check_name(value, what, pattern=_NAME_RE):
@@ -234,7 +239,7 @@ def _check_primekey_value(label, value):
         raise ValueError(f"PrimeKey {label!r}: {value!r} is a bool, not a prime-key value")
     if isinstance(value, _Time | _u.Quantity) and not value.isscalar:
         raise ValueError(f"PrimeKey {label!r}: give a list of single values, not an array {value!r}")
-    if not isinstance(value, str | int | float | _Time | _u.Quantity) and not hasattr(value, "__index__"):
+    if not isinstance(value, _PLAIN_VALUES) and not hasattr(value, "__index__"):
         raise ValueError(
             f"PrimeKey {label!r}: {value!r} ({type(value).__name__}) is not a prime-key value; "
             "give a str, int, float, astropy Time or Quantity, a list of them, or PrimeKey.range(...)"
@@ -343,7 +348,7 @@ class KeywordComparison(_attr.AttrComparison):
             operator = "=="
         if operator not in self.OPERATORS:
             raise ValueError(f"unknown comparison {operator!r}; valid: {', '.join(self.OPERATORS)}")
-        plain = isinstance(value, str | int | float | _Time | _u.Quantity) or hasattr(value, "__float__")
+        plain = isinstance(value, _PLAIN_VALUES) or hasattr(value, "__float__")
         if isinstance(value, bool) or not plain:
             raise ValueError(
                 f"Keyword {name!r}: {value!r} ({type(value).__name__}) cannot be compared; "

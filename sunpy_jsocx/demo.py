@@ -1,17 +1,19 @@
 """
-The main job: a demonstration against the embedded JSOC emulator.
+The main job: the user stories, run against the embedded JSOC emulator.
 
-Run ``python -m sunpy_jsocx.demo``. It starts the emulator on a loopback port,
-then does what users do with JSOC today, unchanged, against it:
+Run ``python -m sunpy_jsocx.demo``. It starts the emulator on a loopback port
+(nothing leaves the machine) and walks through what users do:
 
-1. lists series and prime keys with ``drms``;
-2. searches AIA 304 Å OR 171 Å through ``Fido`` with sunpy's built-in ``JSOCClient``;
-3. fetches the results as FITS (a staged ``url`` export) and as the stored
-   files (``url_quick``/``as-is``);
-4. opens every file with ``sunpy.map.Map`` and prints what it shows;
-5. prints the emulator's request statistics.
+1. discover series, prime keys and segments;
+2. search through ``Fido`` (304 Å OR 171 Å, HMI vector segments, a HARP);
+3. slice the results and fetch exactly the kept rows;
+4. stage an export, then pick it up again by its id;
+5. choose the delivery (stored files, one tar);
+6. open every FITS file with ``sunpy.map.Map``;
 
-Nothing leaves the machine: every request goes to 127.0.0.1.
+and prints the emulator's request statistics, which show what each step cost
+JSOC. For comparison it also runs the seed search and fetch with sunpy's own
+``JSOCClient`` against the same emulator.
 """
 
 from __future__ import annotations
@@ -23,9 +25,19 @@ from pathlib import Path
 
 __all__ = ["main"]
 
+EMAIL = "user@example.org"
+
 
 def _section(title: str) -> None:
     print(f"\n== {title}")
+
+
+def _cost(emu, before: dict) -> str:
+    now = emu.stats()
+    reqs = {k: v - before["requests"].get(k, 0) for k, v in now["requests"].items() if ":" in k or k == "download"}
+    reqs = {k: v for k, v in reqs.items() if v}
+    exports = now["exports_created"] - before["exports_created"]
+    return f"requests {reqs}, exports created {exports}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,67 +47,92 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import astropy.units as u
-    import drms
     import sunpy.map
     from sunpy.net import Fido
     from sunpy.net import attrs as a
 
+    import sunpy_jsocx
+    from sunpy_jsocx import JSOCXClient
     from sunpy_jsocx.emulator import JSOCEmulator, redirect_drms
 
+    warnings.simplefilter("ignore")
     out = Path(args.path).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    email = "user@example.org"
-    with JSOCEmulator(image_size=args.image_size) as emu, redirect_drms(emu.url):
-        print(f"JSOC emulator serving at {emu.url} (registered address: {email})")
+    with JSOCEmulator(image_size=args.image_size) as emu, sunpy_jsocx.use_server(emu.url):
+        print(f"JSOC emulator serving at {emu.url} (registered address: {EMAIL})")
+        client = JSOCXClient()
 
-        _section("Discover: drms against the emulator")
-        c = drms.Client()
-        print("AIA series:", ", ".join(c.series(r"aia\.lev1")))
-        print("prime keys of aia.lev1_euv_12s:", c.pkeys("aia.lev1_euv_12s"))
-        print("segments of hmi.B_720s:", ", ".join(c.info("hmi.B_720s").segments.index[:6]), "...")
+        _section("1. Discover")
+        print("AIA level-1 series:", ", ".join(client.series(r"aia\.lev1")))
+        print("prime keys of aia.lev1_euv_12s:", client.primekeys("aia.lev1_euv_12s"))
+        print("segments of hmi.B_720s:", ", ".join(client.segments("hmi.b_720s")["name"][:8]), "...")
 
-        _section("Search: Fido with sunpy's JSOCClient, 304 Å OR 171 Å")
+        _section("2. Search through Fido: 304 Å OR 171 Å")
+        before = emu.stats()
         res = Fido.search(
             a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"),
-            a.jsoc.Series("aia.lev1_euv_12s"),
-            a.jsoc.Notify(email),
+            a.jsocx.Series("aia.lev1_euv_12s"),
+            a.jsocx.Notify(EMAIL),
             a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA),
         )
         print(res)
+        print("cost:", _cost(emu, before))
+        vector = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T01:00:00"), a.jsocx.Series("hmi.B_720s"),
+                             a.jsocx.Segment("inclination") & a.jsocx.Segment("azimuth"),
+                             a.jsocx.Sample(30 * u.min))
+        print(f"hmi.B_720s, 1 h every 30 min, two segments: {len(vector[0])} records")
+        harp = client.search(a.Time("2014-11-30T00:00:00", "2014-11-30T00:30:00"), a.jsocx.Series("hmi.sharp_720s"),
+                             a.jsocx.PrimeKey("HARPNUM", 4864), a.jsocx.Keyword("QUALITY") == 0)
+        print(f"HARP 4864 with QUALITY == 0: {len(harp)} records")
 
-        _section("Fetch as FITS (staged url export) and as stored files (url_quick/as-is)")
-        fits_dir = out / "fits"
-        asis_dir = out / "as-is"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            files = Fido.fetch(res, path=str(fits_dir / "{file}"), progress=False, sleep=0)
-            res_asis = Fido.search(
-                a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"),
-                a.jsoc.Series("hmi.M_45s"),
-                a.jsoc.Notify(email),
-                a.jsoc.Protocol("as-is"),
-            )
-            files_asis = Fido.fetch(res_asis, path=str(asis_dir / "{file}"), progress=False, sleep=0)
-        if files.errors or files_asis.errors:
-            print("download errors:", files.errors, files_asis.errors)
-            return 1
+        _section("3. Slice, then fetch exactly the kept rows: res[1, ::2]")
+        before = emu.stats()
+        files = Fido.fetch(res[1, ::2], path=str(out / "slice" / "{file}"), progress=False)
+        print(f"{len(files)} files (2 records x image, spikes); cost:", _cost(emu, before))
 
-        _section("Open with sunpy.map.Map")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for f in sorted(files) + sorted(files_asis):
-                m = sunpy.map.Map(f)
-                wav = f"{m.wavelength:.0f}" if m.wavelength is not None else "-"
-                print(f"{Path(f).relative_to(out)}: {m.instrument} {wav} {m.date.isot} "
-                      f"{m.data.shape[0]}x{m.data.shape[1]} px, observer {m.observer_coordinate.lat:.3f}")
+        _section("4. Stage at JSOC, download later by id")
+        hmi = client.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:01:30"), a.jsocx.Series("hmi.M_45s"),
+                            a.jsocx.Notify(EMAIL))
+        req = client.request_data(hmi)[0]
+        print(f"staged {req.id}, status {req.status}")
+        got = JSOCXClient().get_request(req.id, path=str(out / "staged"), progress=False)
+        print(f"picked up {req.id}: {len(got)} files")
 
-        _section("Emulator statistics")
+        _section("5. Delivery: stored files straight from storage, and one tar")
+        before = emu.stats()
+        asis = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:01:30"), a.jsocx.Series("hmi.M_45s"),
+                           a.jsocx.Protocol("as-is"))
+        stored = Fido.fetch(asis, path=str(out / "as-is" / "{file}"), progress=False)
+        print(f"as-is: {len(stored)} files; cost:", _cost(emu, before))
+        tar = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"), a.jsocx.Series("aia.lev1_euv_12s"),
+                          a.jsocx.PrimeKey("WAVELNTH", 193), a.jsocx.Notify(EMAIL), a.jsocx.Method("url-tar"))
+        tars = Fido.fetch(tar, path=str(out / "tar" / "{file}"), progress=False)
+        print(f"url-tar: {[Path(f).name for f in tars]}")
+
+        _section("6. Open with sunpy.map.Map")
+        for f in sorted(list(files) + list(got)):
+            if f.endswith("spikes.fits"):
+                continue
+            m = sunpy.map.Map(f)
+            wav = f"{m.wavelength:.0f}" if m.wavelength is not None else "-"
+            print(f"{Path(f).relative_to(out)}: {m.instrument} {wav} {m.date.isot} "
+                  f"{m.data.shape[0]}x{m.data.shape[1]} px, observer B0 {m.observer_coordinate.lat:.3f}")
+
+        _section("For comparison: sunpy's own JSOCClient, same search and fetch, same emulator")
+        before = emu.stats()
+        with redirect_drms(emu.url):
+            sres = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"), a.jsoc.Series("aia.lev1_euv_12s"),
+                               a.jsoc.Notify(EMAIL), a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA))
+            sfiles = Fido.fetch(sres[1, ::2], path=str(out / "sunpy" / "{file}"), progress=False, sleep=0)
+        print(f"sunpy's JSOCClient fetched {len(sfiles)} files for res[1, ::2] (the whole block); cost:",
+              _cost(emu, before))
+
         stats = emu.stats()
+        _section("Emulator statistics for the whole demo")
         for k, v in stats["requests"].items():
             print(f"  {k:32s} {v}")
-        print(f"  exports created: {stats['exports_created']}, files served: {stats['files_served']}, "
-              f"bytes served: {stats['bytes_served']}")
-    print(f"\nDone: {len(files) + len(files_asis)} files in {out}")
+        print(f"  exports created: {stats['exports_created']}, files served: {stats['files_served']}")
+    print(f"\nDone: FITS files in {out}")
     return 0
 
 

@@ -13,6 +13,7 @@ export each.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -316,10 +317,12 @@ class FetchPlan:
 
 
 def _download(downloader: parfive.Downloader) -> parfive.Results:
-    results = downloader.download()
-    # parfive leaves the event loop it made open, with signal handlers on it; collect it
-    # now, in this (main) thread, before some other thread's garbage collection tries to
-    # close it and fails.
+    """Run a downloader in a loop that is closed afterwards (``download()`` leaves its loop open)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(downloader.run_download())
+    results = downloader.download()  # inside a running loop (a notebook): parfive uses a thread
     gc.collect()
     return results
 
@@ -378,6 +381,9 @@ def attach_to_downloader(downloader: parfive.Downloader, plan: FetchPlan) -> Non
                     merged.absorb(p)
             ours = merged.run() if merged is not None else parfive.Results()
             theirs = original()
+            # parfive leaves the loop it made open, with signal handlers; collect it here, in
+            # this thread, before another thread's garbage collection fails to close it.
+            gc.collect()
             theirs.data += ours.data
             theirs._errors += ours.errors
             return theirs

@@ -411,7 +411,16 @@ class SeriesInfo:
         return found
 
     def find_segment(self, name: str) -> SegmentInfo | None:
-        """The segment called ``name`` (any case), or None."""
+        """
+        The segment called ``name`` (any case), or None.
+
+        Examples
+        --------
+        >>> from sunpy_jsocx.seriesinfo import SeriesInfo
+        >>> info = SeriesInfo.from_struct("x.y", {"primekeys": [], "keywords": [], "segments": [{"name": "image"}]})
+        >>> info.find_segment("IMAGE").name, info.find_segment("spikes")
+        ('image', None)
+        """
         if not isinstance(name, str):
             return None
         folded = name.lower()

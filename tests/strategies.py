@@ -177,8 +177,11 @@ def queries(draw, info: SeriesInfo):
             continue
         label = _random_case(draw, key)
         if key == "WAVELNTH" and draw(st.booleans()):
-            waves = draw(st.lists(st.sampled_from([94, 131, 171, 193, 211, 304, 335, 1600, 1700]),
-                                  min_size=1, max_size=3, unique=True))
+            waves = draw(
+                st.lists(
+                    st.sampled_from([94, 131, 171, 193, 211, 304, 335, 1600, 1700]), min_size=1, max_size=3, unique=True
+                )
+            )
             terms.append(or_(*(a.Wavelength(w * u.AA) for w in waves)))
         else:
             shape = draw(st.sampled_from(["single", "list", "or"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import astropy.units as u
@@ -152,6 +153,7 @@ def test_jsoc_time_strings_in_a_time(start, end, expected):
         ("2015.08.27_06:00:00_TAI", "hmi.M_45s[2015.08.27_06:00:00_TAI]"),
         ("2014-01-01T00:00:00Z", "hmi.M_45s[2014.01.01_00:00:35_TAI]"),
         (Time("2014-01-01T00:00:35", scale="tai"), "hmi.M_45s[2014.01.01_00:00:35_TAI]"),
+        (datetime.datetime(2014, 1, 1), "hmi.M_45s[2014.01.01_00:00:35_TAI]"),
     ],
 )
 def test_jsoc_time_strings_in_a_time_primekey(value, expected):

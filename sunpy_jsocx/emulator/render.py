@@ -969,7 +969,40 @@ def _quantise(values: np.ndarray, storage: _Storage) -> np.ndarray:
     return raw.astype(storage.dtype)
 
 
-def _compressed_file(raw: np.ndarray, storage: _Storage) -> bytes:
+# The stored file carries the pixel WCS and observation time, so that sunpy.map.Map opens
+# as-is files (issue 2 requires it; without them sunpy refuses the file). A fits export
+# replaces these cards with the record's DRMS keywords, so exported headers are unchanged.
+_STORED_WCS = ("CTYPE1", "CTYPE2", "CUNIT1", "CUNIT2", "CRPIX1", "CRPIX2", "CRVAL1", "CRVAL2", "CDELT1", "CDELT2",
+               "CROTA2")
+
+
+def _stored_wcs_cards(keywords: Mapping[str, object]) -> list[str]:
+    cards = []
+    for name in _STORED_WCS:
+        value = keywords.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            value = float(value) if name not in ("CTYPE1", "CTYPE2", "CUNIT1", "CUNIT2") else str(value)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(value, float) and not np.isfinite(value):
+            continue
+        cards.append(fits.Card(name, value).image)
+    tobs = keywords.get("T_OBS") or keywords.get("T_REC")
+    if tobs:
+        from sunpy_jsocx import jsoctime
+
+        try:
+            t = jsoctime.parse_time(str(tobs))
+            if np.isfinite(t):
+                cards.append(fits.Card("DATE-OBS", jsoctime.format_time(t, "ISO", 2).rstrip("Z")).image)
+        except jsoctime.JSOCTimeError:
+            pass
+    return cards
+
+
+def _compressed_file(raw: np.ndarray, storage: _Storage, extra_cards: list[str] = ()) -> bytes:
     buf = io.BytesIO()
     fits.HDUList([fits.PrimaryHDU(), fits.CompImageHDU(data=raw, compression_type="RICE_1")]).writeto(buf)
     hdus = _split_fits(buf.getvalue())
@@ -980,7 +1013,7 @@ def _compressed_file(raw: np.ndarray, storage: _Storage) -> bytes:
     if storage.dtype != "uint8" and (storage.bzero != 0 or storage.bscale != 1):
         cards.append(fits.Card("BZERO", float(storage.bzero)).image)
         cards.append(fits.Card("BSCALE", float(storage.bscale)).image)
-    image.cards = cards
+    image.cards = cards + list(extra_cards)
     return _join(hdus, checksummed={1})
 
 
@@ -1066,4 +1099,5 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
                   "linewidth": _linewidth, "linedepth": _linedepth, "generic": _generic}[kind](
                       geom, feats, rng, keywords)
     storage = _storage(kind, segment, series, keywords)
-    return _compressed_file(_quantise(np.asarray(values, dtype=np.float32), storage), storage)
+    return _compressed_file(_quantise(np.asarray(values, dtype=np.float32), storage), storage,
+                            _stored_wcs_cards(keywords))

@@ -27,9 +27,11 @@ AIA_FULL = {
     "CRLN_OBS": "189.41", "CRLT_OBS": "-3.005", "EXPTIME": "2.0", "WAVELNTH": "171", "TELESCOP": "SDO/AIA",
 }
 # Keywords one CARD of a minimal stored header may have (structural, compression, scaling, checksums).
+# Structural and compression cards, plus the pixel WCS and DATE-OBS the stored file carries
+# so that sunpy.map.Map opens as-is files.
 MINIMAL = re.compile(
     r"(SIMPLE|BITPIX|NAXIS\d*|EXTEND|XTENSION|PCOUNT|GCOUNT|TFIELDS|TTYPE\d|TFORM\d|Z[A-Z]+\d*|BLANK|BZERO|BSCALE"
-    r"|CHECKSUM|DATASUM)"
+    r"|CHECKSUM|DATASUM|CTYPE[12]|CUNIT[12]|CRPIX[12]|CRVAL[12]|CDELT[12]|CROTA2|DATE-OBS)"
 )
 
 
