@@ -30,6 +30,7 @@ from sunpy import log
 
 from sunpy_jsocx import jsoctime
 from sunpy_jsocx import recordset as _recordset
+from sunpy_jsocx.download import DownloadItem, download_files
 from sunpy_jsocx.export import ExportFailed, ExportRequest
 from sunpy_jsocx.transport import connection
 
@@ -44,6 +45,8 @@ class _Download:
     url: str
     filename: str
     fields: dict[str, Any]
+    # For FITS written from a stored file: (server, series info, record name, segment, recnum).
+    fits_from: tuple | None = None
 
 
 @dataclass
@@ -147,13 +150,19 @@ class FetchPlan:
                 fields = _row_fields(row, cols)
                 fields["series"] = info.name
                 online = bool(row["_online"]) if "_online" in cols else False
-                direct = (proto == "as-is" and meth in ("url", "url_quick") and cutout is None
+                # Online records need no export: JSOC asks clients to download them from
+                # storage. For FITS, the client writes the export's header itself.
+                direct = (proto in ("as-is", "fits") and meth in ("url", "url_quick") and cutout is None
                           and not force_export and online)
                 if direct:
                     for seg in segments:
                         spath = str(row[f"_seg_{seg}"])
                         name = _direct_name(info, row, seg, spath)
-                        self.direct.append(_Download(conn.file_url(spath), name, dict(fields, segment=seg)))
+                        fits_from = None
+                        if proto == "fits" and name.endswith(".fits"):
+                            fits_from = (server, info, str(row["_record"]), seg, int(row["_recnum"]))
+                        self.direct.append(_Download(conn.file_url(spath), name, dict(fields, segment=seg),
+                                                     fits_from))
                     continue
                 notify = block.get("notify")
                 self._check_notify(conn, notify, info.name)
@@ -300,31 +309,54 @@ class FetchPlan:
             done.add(id(req.group))
             out += self._export_downloads(req)
 
-    def enqueue(self, downloader: parfive.Downloader, timeout: float | None = None) -> int:
-        items = self.downloads(timeout)
+    def _record_keywords(self, items: list[_Download]) -> dict[tuple[str, str], dict[str, str]]:
+        """All keywords of the records to write as FITS: one ``rs_list`` per server and series."""
+        wanted: dict[tuple[str, str], tuple[Any, set[int]]] = {}
         for d in items:
+            if d.fits_from is None:
+                continue
+            server, info, _, _, recnum = d.fits_from
+            wanted.setdefault((server, info.name), (info, set()))[1].add(recnum)
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for (server, _name), (info, recnums) in wanted.items():
+            conn = connection(server)
+            ds = _recordset.records_recordset(info, sorted(recnums))
+            answer = conn.rs_list(ds, key=["**ALL**"], recinfo=True)
+            names = [r["name"] for r in answer.get("recinfo", [])]
+            columns = [(k["name"], k["values"]) for k in answer.get("keywords", [])]
+            for i, rec in enumerate(names):
+                out[(server, rec)] = {k: v[i] for k, v in columns}
+        return out
+
+    def items(self, timeout: float | None = None) -> list[DownloadItem]:
+        """Every file to download, with its target path (waits for exports)."""
+        from sunpy_jsocx.fitsexport import fits_export_bytes
+
+        downloads = self.downloads(timeout)
+        keywords = self._record_keywords(downloads)
+        out = []
+        for d in downloads:
             target = Path(self._target(d.filename, d.fields))
-            downloader.enqueue_file(d.url, path=target.parent, filename=target.name, max_splits=self.max_splits)
-        return len(items)
+            transform = retry_path = None
+            if d.fits_from is not None:
+                server, info, record, seg, _ = d.fits_from
+                kw = keywords.get((server, record))
+                if kw is None:
+                    raise ValueError(f"JSOC returned no keywords for {record}; fetch it with force_export=True")
+                defs = connection(server).keyword_defs(info.name)
+
+                def transform(raw, kw=kw, defs=defs, seg=seg):
+                    return fits_export_bytes(raw, kw, defs, segment=seg)
+
+                retry_path = target.with_name(target.name + ".asis")
+            out.append(DownloadItem(d.url, target, transform, retry_path))
+        return out
 
     def run(self, timeout: float | None = None) -> parfive.Results:
-        dl = parfive.Downloader(max_conn=self.max_conn, progress=self.progress, overwrite=self.overwrite,
-                                max_splits=self.max_splits)
-        n = self.enqueue(dl, timeout)
-        if self.progress and n:
-            log.info(f"{n} files to download from JSOC")
-        return _download(dl) if n else parfive.Results()
-
-
-def _download(downloader: parfive.Downloader) -> parfive.Results:
-    """Run a downloader in a loop that is closed afterwards (``download()`` leaves its loop open)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(downloader.run_download())
-    results = downloader.download()  # inside a running loop (a notebook): parfive uses a thread
-    gc.collect()
-    return results
+        items = self.items(timeout)
+        if self.progress and items:
+            log.info(f"{len(items)} files to download from JSOC")
+        return download_files(items, max_conn=self.max_conn, progress=self.progress, overwrite=self.overwrite)
 
 
 class FetchJob:
@@ -380,6 +412,8 @@ def attach_to_downloader(downloader: parfive.Downloader, plan: FetchPlan) -> Non
                 else:
                     merged.absorb(p)
             ours = merged.run() if merged is not None else parfive.Results()
+            if not downloader.queued_downloads:
+                return ours
             theirs = original()
             # parfive leaves the loop it made open, with signal handlers; collect it here, in
             # this thread, before another thread's garbage collection fails to close it.

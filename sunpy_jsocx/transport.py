@@ -48,6 +48,7 @@ class Connection:
         self.config = drms_server_config(url, name="JSOCX")
         self._json = HttpJsonClient(self.config)
         self._info: dict[str, SeriesInfo] = {}
+        self._keyword_defs: dict[str, list[dict]] = {}
         self._emails: set[str] = set()
         self._lock = threading.Lock()
 
@@ -74,7 +75,13 @@ class Connection:
         info = SeriesInfo.from_struct(canonical, d)
         with self._lock:
             self._info[key] = info
+            self._keyword_defs[key] = list(d.get("keywords", []))
         return info
+
+    def keyword_defs(self, series: str) -> list[dict]:
+        """The series' keyword definitions exactly as ``series_struct`` gave them."""
+        self.info(series)
+        return self._keyword_defs[series.lower()]
 
     def cached_info(self, series: str) -> SeriesInfo | None:
         return self._info.get(series.lower())

@@ -38,6 +38,7 @@ class FakeClock:
 
     def __init__(self, start: float | None = None):
         self.now = time.time() if start is None else start
+        self.start = self.now
 
     def __call__(self) -> float:
         return self.now
@@ -73,9 +74,10 @@ def staged_emulator(clock):
         yield emu
 
 
-@pytest.fixture(autouse=True)
-def _collect_leaked_event_loops():
-    """parfive leaves its event loops open; collect them in the main thread after each test."""
+@pytest.fixture
+def collect_loops():
+    """parfive (used by Fido and sunpy's JSOCClient) leaves its event loops open; collect them
+    in the main thread after the test, before another thread's garbage collection trips on them."""
     yield
     import gc
 

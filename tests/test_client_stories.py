@@ -199,19 +199,27 @@ def _export_records(emu):
     return [e.rcount for e in emu.state.exports.exports.values()]
 
 
+@pytest.mark.parametrize("force_export", [False, True])
 @pytest.mark.parametrize(("index", "nrows"), [
     ((1, slice(None, None, 2)), 2),  # res[1, ::2]
     ((0, [2]), 1),                    # res[0, [2]]
     (1, 3),                           # res[1]
 ])
-def test_fido_slices_fetch_exactly_the_selected_rows(emu, tmp_path, index, nrows):
+def test_fido_slices_fetch_exactly_the_selected_rows(emu, tmp_path, index, nrows, force_export):
     res = seed_search()
     subset = res[index]
-    files = fetch_quiet(subset, path=str(tmp_path / "{file}"))
+    files = fetch_quiet(subset, path=str(tmp_path / "{file}"), force_export=force_export)
     assert not files.errors
     assert len(files) == nrows * 2  # image and spikes per record
-    assert _export_records(emu) == [nrows]
     assert emu.stats()["files_served"] == nrows * 2
+    expected = {jsoctime.time_filename_format(t) for t in subset["T_REC"].isot} if nrows > 1 else None
+    if expected:
+        assert {Path(f).name.split(".")[2] for f in files} == {e + "Z" for e in expected}
+    if force_export:
+        assert _export_records(emu) == [nrows]  # one export of exactly the selected records
+    else:
+        assert _export_records(emu) == []  # online data: no export at all
+        assert "jsoc_fetch:exp_request" not in emu.stats()["requests"]
 
 
 @pytest.mark.parametrize("pick", ["int", "list1", "step", "head", "pair", "mask", "row"])
@@ -237,7 +245,7 @@ def test_table_indexing_fetches_exactly_the_selected_rows(emu, tmp_path, pick):
     assert all(any(s in g for g in got) for s in stamps)
 
 
-def test_failed_downloads_can_be_retried_with_fido(tmp_path):
+def test_failed_downloads_can_be_retried_with_fido(tmp_path, collect_loops):
     with JSOCEmulator(truncate_rate=1.0) as emu, sunpy_jsocx.use_server(emu.url):
         res = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:01:00"), a.jsocx.Series("hmi.M_45s"),
                           a.jsocx.Protocol("as-is"))
@@ -284,7 +292,7 @@ def test_fetch_without_waiting_returns_at_once(slow, clock, tmp_path):
     resp = client.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:02:00"), a.jsocx.Series("hmi.M_45s"),
                          a.jsocx.Notify(EMAIL))
     t0 = clock()
-    job = client.fetch(resp, path=str(tmp_path), wait=False, progress=False)
+    job = client.fetch(resp, path=str(tmp_path), wait=False, progress=False, force_export=True)
     assert clock() == t0  # nothing waited
     assert job.requests[0].status == 2
     results = job.wait()
@@ -329,7 +337,7 @@ def test_requests_over_the_size_limit_are_split(tmp_path):
     with JSOCEmulator(size_limit_mb=100) as e, sunpy_jsocx.use_server(e.url):
         res = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:05:00"), a.jsocx.Series("hmi.M_45s"),
                           a.jsocx.Notify(EMAIL))
-        files = fetch_quiet(res, path=str(tmp_path / "{file}"))
+        files = fetch_quiet(res, path=str(tmp_path / "{file}"), force_export=True)
         assert not files.errors
         assert len(files) == len(res[0])
         assert e.stats()["exports_created"] > 1
@@ -337,13 +345,16 @@ def test_requests_over_the_size_limit_are_split(tmp_path):
 
 # ---------------------------------------------------------------- 6. good citizen
 def test_notify_only_needed_for_exports(emu, tmp_path):
-    res = Fido.search(SEED_TIME, a.jsocx.Series("hmi.M_45s"), a.jsocx.Protocol("as-is"))
-    files = fetch_quiet(res, path=str(tmp_path / "{file}"))
-    assert len(files) == len(res[0])
-    fits = Fido.search(SEED_TIME, a.jsocx.Series("hmi.M_45s"))
+    # online data, as stored files or as FITS: no export, so no e-mail needed
+    for protocol in ("as-is", "fits"):
+        res = Fido.search(SEED_TIME, a.jsocx.Series("hmi.M_45s"), a.jsocx.Protocol(protocol))
+        files = fetch_quiet(res, path=str(tmp_path / protocol / "{file}"))
+        assert len(files) == len(res[0])
+    offline = Fido.search(a.Time("2010-06-01T00:00:00", "2010-06-01T00:01:00"), a.jsocx.Series("hmi.M_45s"))
     with pytest.raises(ValueError, match="Notify"):
-        fetch_quiet(fits, path=str(tmp_path / "{file}"))
-    unknown = Fido.search(SEED_TIME, a.jsocx.Series("hmi.M_45s"), a.jsocx.Notify("stranger@example.com"))
+        fetch_quiet(offline, path=str(tmp_path / "{file}"))
+    unknown = Fido.search(a.Time("2010-06-01T00:00:00", "2010-06-01T00:01:00"), a.jsocx.Series("hmi.M_45s"),
+                          a.jsocx.Notify("stranger@example.com"))
     with pytest.raises(ValueError, match="register"):
         fetch_quiet(unknown, path=str(tmp_path / "{file}"))
     assert "jsoc_fetch:exp_request" not in emu.stats()["requests"]
@@ -360,17 +371,11 @@ def test_one_export_per_fetch_across_or_branches_for_offline_data(emu, tmp_path)
     assert emu.stats()["requests"]["jsoc_fetch:exp_request"] == 1
 
 
-def test_downloads_use_one_connection(emu, tmp_path, monkeypatch):
-    import parfive
-
-    seen = []
-    original = parfive.Downloader.__init__
-
-    def spy(self, *args, **kwargs):
-        seen.append((kwargs.get("max_conn"), kwargs.get("max_splits")))
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(parfive.Downloader, "__init__", spy)
-    res = JSOCXClient().search(SEED_TIME, a.jsocx.Series("hmi.M_45s"), a.jsocx.Protocol("as-is"))
-    JSOCXClient().fetch(res, path=str(tmp_path), progress=False)
-    assert seen == [(1, 1)]
+def test_downloads_use_one_connection(emu, tmp_path):
+    res = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:05:00"), a.jsocx.Series("hmi.M_45s"),
+                      a.jsocx.Protocol("as-is"))
+    files = fetch_quiet(res, path=str(tmp_path / "{file}"))
+    stats = emu.stats()
+    assert len(files) == stats["files_served"] == 7
+    assert stats["requests"]["download"] == 7  # one GET per file, no HEAD
+    assert stats["download_connections"] == 1

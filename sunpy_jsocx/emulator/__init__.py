@@ -17,6 +17,15 @@ Examples
 """
 
 from sunpy_jsocx.emulator.redirect import drms_server_config, redirect_drms
-from sunpy_jsocx.emulator.server import DEFAULT_REGISTERED, EmulatorConfig, JSOCEmulator
 
 __all__ = ["JSOCEmulator", "EmulatorConfig", "redirect_drms", "drms_server_config", "DEFAULT_REGISTERED"]
+
+
+def __getattr__(name):
+    # The server (and aiohttp) load only when used, so that the pure grammar module
+    # can be imported by the client without them.
+    if name in ("JSOCEmulator", "EmulatorConfig", "DEFAULT_REGISTERED"):
+        from sunpy_jsocx.emulator import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -104,6 +104,7 @@ class _State:
         self.faults: Counter = Counter()
         self.bytes_served = 0
         self.files_served = 0
+        self.download_peers: set = set()
         self.cache: OrderedDict = OrderedDict()
         self.cache_size = 0
         self.lock = threading.Lock()
@@ -121,6 +122,7 @@ class _State:
                 "bytes_served": self.bytes_served,
                 "files_served": self.files_served,
                 "exports_created": self.exports.created,
+                "download_connections": len(self.download_peers),
                 "faults": dict(self.faults),
             }
 
@@ -130,6 +132,7 @@ class _State:
             self.faults.clear()
             self.bytes_served = 0
             self.files_served = 0
+            self.download_peers.clear()
             self.exports.created = 0
 
     def count(self, endpoint: str, op: str | None = None) -> None:
@@ -267,6 +270,9 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
     async def files(request: web.Request):
         raw = request.raw_path.split("?", 1)[0]
         state.count("download")
+        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+        with state.lock:
+            state.download_peers.add(peer)
         m = _SUMS_PATH.match(raw)
         if not m or ".." in raw:
             return web.Response(status=404, text="Not Found")

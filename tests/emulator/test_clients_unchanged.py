@@ -64,7 +64,7 @@ def test_sunpy_jsocclient_search_matches_the_seed_story(sunpy_jsoc):
 # AIA records have two segments (image, spikes), so 6 records give 12 files.
 @pytest.mark.parametrize(("series", "protocol", "nfiles"), [("aia.lev1_euv_12s", "fits", 12),
                                                            ("hmi.M_45s", "as-is", 1)])
-def test_sunpy_jsocclient_fetch_opens_with_sunpy_map(sunpy_jsoc, tmp_path, series, protocol, nfiles):
+def test_sunpy_jsocclient_fetch_opens_with_sunpy_map(sunpy_jsoc, tmp_path, series, protocol, nfiles, collect_loops):
     import sunpy.map
     from sunpy.net import Fido
 
