@@ -113,7 +113,7 @@ class JSOCXClient(BaseClient):
         >>> from sunpy_jsocx.emulator import JSOCEmulator
         >>> with JSOCEmulator() as emu:
         ...     JSOCXClient(emu.url).series(r"hmi\\.b_7")
-        ['hmi.B_720s', 'hmi.b_720s_dcon', 'hmi.b_720s_dcons', 'hmi.b_720s_e15w1332_cea', 'hmi.b_720s_e15w1332_cutout']
+        ['hmi.B_720s', 'hmi.B_720s_dcon', 'hmi.B_720s_dcons', 'hmi.B_720s_e15w1332_cea', 'hmi.B_720s_e15w1332_cutout']
         """
         return list(self._connection().series(regex))
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Final, NamedTuple, overload
 
 import erfa
@@ -33,6 +34,7 @@ import numpy.typing as npt
 from astropy.time import Time
 
 __all__ = [
+    "parse_times",
     "DRMS_EPOCH",
     "JSOCTimeError",
     "MISSING_TIME_TAI",
@@ -283,6 +285,71 @@ def parse_time(text: str) -> float:
     minute = int(parts["minute"] or 0)
     second = float(parts["second"] or 0.0)
     return _calendar_to_internal((year, month, day), (hour, minute, second), zone, text)
+
+
+_FAST_FORMATS: Final = {
+    # pattern of separators -> (positions of Y, M, D, h, m, s, the end of the seconds' digits, zone)
+    "ISO": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"),
+    "TAI": re.compile(r"\d{4}\.\d\d\.\d\d_\d\d:\d\d:\d\d(\.\d+)?_TAI"),
+}
+
+
+def parse_times(values: Sequence[str]) -> np.ndarray:
+    """
+    Parse many JSOC time strings at once (internal times as a float array).
+
+    Columns of one format and width (``2014-01-01T00:00:01Z``,
+    ``2012.01.01_00:00:45_TAI``, with or without fractional seconds) are parsed
+    with array arithmetic; anything else falls back to `parse_time` per value.
+    Missing times (JSOC's ``-4712...``) give NaN.
+
+    Examples
+    --------
+    >>> from sunpy_jsocx.jsoctime import parse_times, format_times
+    >>> format_times(parse_times(["2014-01-01T00:00:01Z", "2014-01-01T00:00:13Z"]), "TAI")
+    ['2014.01.01_00:00:36_TAI', '2014.01.01_00:00:48_TAI']
+    """
+    arr = np.asarray(values, dtype=str)
+    n = arr.size
+    if n == 0:
+        return np.zeros(0)
+    first = str(arr.flat[0])
+    kind = next((k for k, rx in _FAST_FORMATS.items() if rx.fullmatch(first)), None)
+    width = len(first)
+    if kind is None or n < 32 or arr.dtype.itemsize // 4 != width:
+        return np.array([parse_time(str(v)) for v in arr.ravel()], dtype=float)
+    try:
+        raw = np.frombuffer(np.ascontiguousarray(arr.ravel()).astype(f"S{width}").tobytes(), dtype=np.uint8)
+    except UnicodeEncodeError:
+        return np.array([parse_time(str(v)) for v in arr.ravel()], dtype=float)
+    b = raw.reshape(n, width).astype(np.int64)
+    template = np.frombuffer(first.encode("ascii"), dtype=np.uint8).astype(np.int64)
+    digits = np.frombuffer(first.encode("ascii"), dtype=np.uint8)
+    separators = ~((digits >= 48) & (digits <= 57))
+    if not np.all(b[:, separators] == template[separators]) or np.any((b[:, ~separators] < 48) |
+                                                                     (b[:, ~separators] > 57)):
+        return np.array([parse_time(str(v)) for v in arr.ravel()], dtype=float)
+    d = b - 48
+
+    def num(a, z):
+        out = np.zeros(n, dtype=np.int64)
+        for k in range(a, z):
+            out = out * 10 + d[:, k]
+        return out
+
+    year, month, day = num(0, 4), num(5, 7), num(8, 10)
+    hour, minute, second = num(11, 13), num(14, 16), num(17, 19).astype(float)
+    end = width - (1 if kind == "ISO" else 4)
+    if end > 20:  # fractional seconds
+        second = second + num(20, end) / 10.0 ** (end - 20)
+    if np.any((month < 1) | (month > 12) | (day < 1) | (day > 31) | (hour > 23) | (minute > 59) | (second >= 60)):
+        return np.array([parse_time(str(v)) for v in arr.ravel()], dtype=float)
+    day_number = _days_from_civil(year, month, day) - _EPOCH_DAY
+    day_start = day_number * _SECONDS_PER_DAY
+    seconds = day_start + hour * 3600 + minute * 60 + second
+    if kind == "ISO":
+        seconds = seconds + _offset_for_naive_day(day_start)
+    return seconds.astype(float)
 
 
 def _calendar_to_internal(

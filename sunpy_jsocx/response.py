@@ -63,7 +63,7 @@ _FRACTION = re.compile(r":\d\d\.\d")
 
 def _time_column(values: list[str], units: str):
     """JSOC time strings as a Time column in the keyword's scale (TAI for TAI units, else UTC)."""
-    t = np.array([jsoctime.parse_time(v) for v in values], dtype=float)
+    t = jsoctime.parse_times(values)
     tt = jsoctime.to_astropy(t)
     if units != "TAI":
         tt = tt.utc

@@ -196,7 +196,6 @@ def test_second_60_is_rejected_outside_a_leap_second(text):
         "2014.01.01_00:00:00_",
         "2014.01.01_00:00:00 TAI",
         "2014.01.01T00:00:00",
-        "2014-01-01_00:00:00",
         "2014.01.01_00:00:00_TAI_TAI",
         "2014.01.01_00:00:00_TAI-2014.01.02_00:00:00_TAI",
         "٢٠١٤.01.01_TAI",  # non-ASCII digits
@@ -505,3 +504,31 @@ def test_time_filename_format_of_formatted_output():
     t = parse_time("2012.01.01_00:00:45_TAI")
     assert time_filename_format(format_time(t)) == "20120101_000045_TAI"
     assert time_filename_format(format_time(t, "ISO")) == "2012-01-01T000011Z"
+
+
+def test_iso_date_with_underscore_time_is_accepted_as_jsoc_does():
+    # drms's own test exports hmi.M_720s[2020-10-17_22:12:00_TAI/24m]; JSOC accepts this hybrid form
+    assert parse_time("2020-10-17_22:12:00_TAI") == parse_time("2020.10.17_22:12:00_TAI")
+    assert parse_time("2014-01-01_00:00:00") == parse_time("2014-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize(("start", "units", "precision", "step"), [
+    ("2014-01-01T00:00:01Z", "ISO", 0, 12.0),
+    ("2016-12-31T23:50:00Z", "ISO", 2, 12.34),   # across the 2016 leap second
+    ("2012.06.30_23:00:00_TAI", "TAI", 0, 45.0),
+    ("2012.06.30_23:00:00_TAI", "TAI", 2, 45.5),
+])
+def test_parse_times_equals_parse_time_per_value(start, units, precision, step):
+    t0 = jsoctime.parse_time(start)
+    values = jsoctime.format_times(t0 + step * np.arange(500), units, precision)
+    fast = jsoctime.parse_times(values)
+    slow = np.array([jsoctime.parse_time(v) for v in values])
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_parse_times_falls_back_for_mixed_forms():
+    values = ["2014-01-01T00:00:01Z", "2014.01.01_00:00:36_TAI"] * 40
+    out = jsoctime.parse_times(values)
+    assert out[0] == out[1]
+    with pytest.raises(jsoctime.JSOCTimeError):
+        jsoctime.parse_times(["2014-01-01T00:00:01Z"] * 40 + ["garbage"])

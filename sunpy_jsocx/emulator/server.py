@@ -621,6 +621,11 @@ class JSOCEmulator:
         """Zero the counters of `stats`."""
         self.state.reset_stats()
 
+    def unstage(self) -> None:
+        """Send staged data back to tape: offline records are offline again (for tests and benchmarks)."""
+        with self.state.lock:
+            self.state.store.staged_sunums.clear()
+
     def start(self) -> JSOCEmulator:
         self._thread = threading.Thread(target=self._run, name="jsoc-emulator", daemon=True)
         self._thread.start()
