@@ -90,6 +90,11 @@ def child(which: int, client: str, url: str, outdir: str) -> dict:
     elif client == "jsocx":
         ctx = sunpy_jsocx.use_server(url)
         query = _query(which, "jsocx")
+    elif client == "jsocx1":  # workload 4 with the seven wavelengths in one attr: one record set
+        from sunpy.net import attrs as a
+
+        ctx = sunpy_jsocx.use_server(url)
+        query = [*_query(which, "jsocx")[:2], a.jsocx.PrimeKey("WAVELNTH", list(AIA7))]
     else:  # the floor of workload 4: one bare drms query of the same record set
         ctx = redirect_drms(url)
         query = None
@@ -200,11 +205,12 @@ def main(argv=None) -> int:
               f"images {args.image_size} px, loopback throughput {throughput / 1e6:.0f} MB/s")
         # warm-up: the emulator generates files on first request; JSOC's exist already
         for w in workloads:
-            run_child(w, "jsocx", emu.url)
+            if w != 5:  # workload 5's data must stay on tape (and its export must not exist yet)
+                run_child(w, "jsocx", emu.url)
         for w in workloads:
             print(f"\n== Workload {w}: {WORKLOADS[w]}")
             row = {}
-            clients = ["sunpy", "jsocx"] + (["drms"] if w == 4 else [])
+            clients = ["sunpy", "jsocx"] + (["jsocx1", "drms"] if w == 4 else [])
             for client in clients:
                 emu.unstage()  # offline data is on tape again for every run
                 emu.reset_stats()
@@ -217,7 +223,8 @@ def main(argv=None) -> int:
                 run["api_requests"], run["download_requests"] = api, dl
                 row[client] = run
                 ops = ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in stats["requests"].items() if ":" in k)
-                label = {"sunpy": "sunpy JSOCClient", "jsocx": "sunpy-jsocx", "drms": "bare drms query"}[client]
+                label = {"sunpy": "sunpy JSOCClient", "jsocx": "sunpy-jsocx", "jsocx1": "jsocx, one attr",
+                         "drms": "bare drms query"}[client]
                 print(f"  {label:17s} wall {run['wall']:7.2f} s | requests {api + dl:4d} (api {api}: {ops}; "
                       f"downloads {dl}) | exports {run['exports']} | files {run['files']} ({run['bytes'] / 1e6:.2f} "
                       f"MB, {run['connections']} connection(s)) | rows {run['rows']} | peak RSS +"
@@ -232,10 +239,14 @@ def main(argv=None) -> int:
             print(f"  ratios sunpy/ours: wall {s['wall'] / o['wall']:.1f}x, requests {total_s / total_o:.1f}x "
                   f"(api {s['api_requests'] / max(1, o['api_requests']):.1f}x), exports {s['exports']} vs "
                   f"{o['exports']}, files {s['files']} vs {o['files']}")
-            print(f"  ours vs floor: {o['wall']:.2f} s vs {fl:.2f} s = {o['wall'] / fl:.2f}x  (floor: {how}; "
-                  f"{freq} requests)" if w != 4 else
-                  f"  ours vs floor: {o['wall']:.2f} s vs {fl:.2f} s = {o['wall'] / fl:.2f}x  (floor: {how}); "
-                  f"peak RSS growth ours {o['peak_rss_growth_mb']:.0f} MB vs sunpy {s['peak_rss_growth_mb']:.0f} MB")
+            if w != 4:
+                print(f"  ours vs floor: {o['wall']:.2f} s vs {fl:.2f} s = {o['wall'] / fl:.2f}x  (floor: {how}; "
+                      f"{freq} requests)")
+            else:
+                one = row["jsocx1"]
+                print(f"  ours vs floor: Fido OR of 7 {o['wall'] / fl:.2f}x, one attr {one['wall'] / fl:.2f}x "
+                      f"(floor: {how}, {fl:.2f} s); peak RSS growth ours {o['peak_rss_growth_mb']:.0f} / "
+                      f"{one['peak_rss_growth_mb']:.0f} MB vs sunpy {s['peak_rss_growth_mb']:.0f} MB")
             row["floor"] = {"wall": fl, "requests": freq, "how": how}
             results[w] = row
     if args.json:

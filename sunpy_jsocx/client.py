@@ -213,8 +213,15 @@ class JSOCXClient(BaseClient):
         else:
             asked += [info.keyword(k).name for k in extra]
         keys += [k for k in asked if k not in keys]
-        answer = conn.rs_list(ds, key=[*keys, "*recnum*", "*online*"], seg=segments, recinfo=True)
+        # A FITS fetch of online records writes every keyword into the header. When the
+        # result is small, ask for them all now (same request, a few more bytes) rather
+        # than in another round trip at fetch time.
+        want_all = (block.get("protocol") or "fits") == "fits" and _estimate_rows(block, info) <= ALL_KEYWORDS_ROWS
+        request_keys = ["**ALL**"] if want_all else keys
+        answer = conn.rs_list(ds, key=[*request_keys, "*recnum*", "*online*"], seg=segments, recinfo=True)
         resolved = dict(block, series=info.name, recordset=ds, segments=segments, display=asked, server=conn.url)
+        if want_all:
+            answer, resolved["record_keywords"] = _split_all_keywords(answer, keys)
         return resolved, answer, info
 
     # ------------------------------------------------------------------ staging
@@ -335,6 +342,41 @@ class JSOCXClient(BaseClient):
 
     def _repr_html_(self) -> str:
         return f"<p>JSOCXClient: the Stanford JSOC ({self.server})</p>"
+
+
+#: Searches expected to return at most this many rows ask for every keyword at once.
+ALL_KEYWORDS_ROWS = 1000
+
+
+def _estimate_rows(block: dict, info: SeriesInfo) -> float:
+    """An upper estimate of a block's rows from its time span, the slot step and the prime-key values."""
+    if block.get("recordset") or not block.get("time"):
+        return float("inf")
+    start, end = block["time"]
+    span = max(0.0, (end - start).to_value("s"))
+    tkey = info.time_key
+    step = float(info.slotted.get(tkey, 0) or 0) if tkey else 0.0
+    if step <= 0:
+        return float("inf")
+    sample = block.get("sample") or 0
+    rows = span / max(step, float(sample)) + 2
+    for key in info.primekeys:
+        if key == tkey:
+            continue
+        values = (block.get("primekeys") or {}).get(key.upper())
+        rows *= len(values) if values else 100
+    return rows
+
+
+def _split_all_keywords(answer: dict, keep: list[str]) -> tuple[dict, dict[int, dict[str, str]]]:
+    """Keep the shown keywords as columns; return every keyword's JSOC string per record number."""
+    keywords = answer.get("keywords", [])
+    recnums = next((k["values"] for k in keywords if k["name"] == "*recnum*"), [])
+    real = [k for k in keywords if not k["name"].startswith("*")]
+    per_record = {int(r): {k["name"]: k["values"][i] for k in real} for i, r in enumerate(recnums)}
+    wanted = {k.upper() for k in keep}
+    trimmed = dict(answer, keywords=[k for k in keywords if k["name"].startswith("*") or k["name"].upper() in wanted])
+    return trimmed, per_record
 
 
 def _as_table(query_results) -> JSOCXResponse:

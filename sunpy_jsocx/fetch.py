@@ -47,6 +47,8 @@ class _Download:
     fields: dict[str, Any]
     # For FITS written from a stored file: (server, series info, record name, segment, recnum).
     fits_from: tuple | None = None
+    # Every keyword of the block's records (recnum -> name -> JSOC string), when the search had them.
+    known_keywords: dict | None = None
 
 
 @dataclass
@@ -162,7 +164,7 @@ class FetchPlan:
                         if proto == "fits" and name.endswith(".fits"):
                             fits_from = (server, info, str(row["_record"]), seg, int(row["_recnum"]))
                         self.direct.append(_Download(conn.file_url(spath), name, dict(fields, segment=seg),
-                                                     fits_from))
+                                                     fits_from, block.get("record_keywords")))
                     continue
                 notify = block.get("notify")
                 self._check_notify(conn, notify, info.name)
@@ -310,14 +312,21 @@ class FetchPlan:
             out += self._export_downloads(req)
 
     def _record_keywords(self, items: list[_Download]) -> dict[tuple[str, str], dict[str, str]]:
-        """All keywords of the records to write as FITS: one ``rs_list`` per server and series."""
+        """
+        All keywords of the records to write as FITS: from the search when it asked for them
+        all, else one ``rs_list`` per server and series.
+        """
         wanted: dict[tuple[str, str], tuple[Any, set[int]]] = {}
+        out: dict[tuple[str, str], dict[str, str]] = {}
         for d in items:
             if d.fits_from is None:
                 continue
-            server, info, _, _, recnum = d.fits_from
+            server, info, record, _, recnum = d.fits_from
+            known = d.known_keywords.get(recnum) if d.known_keywords else None
+            if known is not None:
+                out[(server, record)] = known
+                continue
             wanted.setdefault((server, info.name), (info, set()))[1].add(recnum)
-        out: dict[tuple[str, str], dict[str, str]] = {}
         for (server, _name), (info, recnums) in wanted.items():
             conn = connection(server)
             ds = _recordset.records_recordset(info, sorted(recnums))

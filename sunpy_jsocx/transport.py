@@ -8,7 +8,13 @@ metadata requests), as are positive e-mail checks.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from sunpy_jsocx.config import current_server
@@ -63,14 +69,17 @@ class Connection:
         return d["seriesList"]
 
     def info(self, series: str) -> SeriesInfo:
-        """Series metadata, fetched once per server and series per process."""
+        """Series metadata, fetched once per server and series per process (and cached on disk)."""
         key = series.lower()
         with self._lock:
             if key in self._info:
                 return self._info[key]
-        d = self._json.series_struct(key)
-        if int(d.get("status", 1)) != 0:
-            raise JSOCError(d.get("error", f"series {series} not found").strip(), int(d.get("status", 1)), d)
+        d = _disk_cache_read(self.url, key)
+        if d is None:
+            d = self._json.series_struct(key)
+            if int(d.get("status", 1)) != 0:
+                raise JSOCError(d.get("error", f"series {series} not found").strip(), int(d.get("status", 1)), d)
+            _disk_cache_write(self.url, key, d)
         canonical = _canonical_name(series, d)
         info = SeriesInfo.from_struct(canonical, d)
         with self._lock:
@@ -119,6 +128,58 @@ class Connection:
         from urllib.parse import urljoin
 
         return urljoin(self.url, path.lstrip("/"))
+
+
+def cache_dir() -> Path | None:
+    """
+    Where series metadata is cached on disk (``$JSOCX_CACHE_DIR``, else the user cache
+    directory), or None when the cache is off (``JSOCX_CACHE_TTL=0``).
+    """
+    if _cache_ttl() <= 0:
+        return None
+    env = os.environ.get("JSOCX_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "sunpy-jsocx"
+
+
+def _cache_ttl() -> float:
+    """Seconds a cached series_struct stays valid (``$JSOCX_CACHE_TTL``, default one day)."""
+    try:
+        return float(os.environ.get("JSOCX_CACHE_TTL", 86400))
+    except ValueError:
+        return 86400.0
+
+
+def _cache_file(url: str, series: str) -> Path | None:
+    root = cache_dir()
+    if root is None or not re.fullmatch(r"[a-z0-9_.]+", series):
+        return None
+    return root / "series_struct" / hashlib.sha1(url.encode()).hexdigest()[:16] / f"{series}.json"
+
+
+def _disk_cache_read(url: str, series: str) -> dict | None:
+    path = _cache_file(url, series)
+    try:
+        if path is None or time.time() - path.stat().st_mtime > _cache_ttl():
+            return None
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _disk_cache_write(url: str, series: str, d: dict) -> None:
+    path = _cache_file(url, series)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(d))
+        os.replace(tmp, path)
+    except OSError:  # a read-only home: the in-process cache still works
+        pass
 
 
 def _canonical_name(asked: str, struct: dict) -> str:

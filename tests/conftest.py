@@ -7,6 +7,7 @@ Nothing here reaches beyond 127.0.0.1. Tests that need the real JSOC carry
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -14,6 +15,10 @@ import pytest
 from sunpy_jsocx.emulator import JSOCEmulator, redirect_drms
 
 REGISTERED = "user@example.org"
+
+# Tests count the requests they cause: no series metadata from an earlier run's disk cache
+# (set before any test, so subprocesses inherit it too).
+os.environ["JSOCX_CACHE_TTL"] = "0"
 
 
 def pytest_addoption(parser):

@@ -5,6 +5,7 @@ These pin the levers of issue 4 by request and export counts and by file equalit
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import astropy.units as u
@@ -52,15 +53,29 @@ def test_client_written_fits_equals_jsoc_fits_export(emu, tmp_path, query):
             assert a_.read() == b_.read(), f"{name} differs from JSOC's fits export"
 
 
-def test_online_fits_fetch_costs_one_keyword_query_and_one_get_per_file(emu, tmp_path):
+def test_small_online_fits_fetch_costs_one_get_per_file(emu, tmp_path):
+    # a small search already holds every keyword, so the fetch only downloads
     res = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"), a.jsocx.Series("aia.lev1_euv_12s"),
                       a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA))
     emu.reset_stats()
     files = _fetch(res, tmp_path)
     stats = emu.stats()
     assert len(files) == 12
-    assert stats["requests"] == {"download": 12, "jsoc_info": 1, "jsoc_info:rs_list": 1}
+    assert stats["requests"] == {"download": 12}
     assert stats["exports_created"] == 0
+
+
+def test_large_search_asks_keywords_only_for_fetched_rows(emu, tmp_path):
+    res = JSOCXClient().search(a.Time("2014-01-01T00:00:00", "2014-01-01T01:00:00"),
+                               a.jsocx.Series("aia.lev1_euv_12s"))  # ~2100 rows: shown keywords only
+    assert "record_keywords" not in res.query_args[0]
+    emu.reset_stats()
+    files = JSOCXClient().fetch(res[[0, 700]], path=str(tmp_path), progress=False)
+    stats = emu.stats()
+    assert len(files) == 4
+    assert stats["requests"] == {"download": 4, "jsoc_info": 1, "jsoc_info:rs_list": 1}
+    rs = emu.state.counts  # the one keyword query selected exactly the two records
+    assert rs["jsoc_info:rs_list"] == 1
 
 
 def test_search_costs_one_rs_list_per_record_set_and_metadata_once(emu):
@@ -91,3 +106,16 @@ def test_offline_fetch_is_one_export_polled_as_advised(tmp_path, clock):
         # the first answer says "wait 30 s"; the client sleeps that long and polls once
         assert req["jsoc_fetch:exp_status"] == 1
         assert clock.now - clock.start >= 30
+
+
+def test_series_metadata_is_cached_on_disk_across_processes(emu, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, JSOCX_SERVER=emu.url, JSOCX_CACHE_DIR=str(tmp_path), JSOCX_CACHE_TTL="3600")
+    code = "import sunpy_jsocx; print(sunpy_jsocx.JSOCXClient().primekeys('hmi.M_45s'))"
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.stdout.strip() == "['T_REC', 'CAMERA']", out.stderr
+    assert emu.stats()["requests"]["jsoc_info:series_struct"] == 1
+    assert list(tmp_path.rglob("hmi.m_45s.json"))
