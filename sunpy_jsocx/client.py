@@ -216,10 +216,16 @@ class JSOCXClient(BaseClient):
         # A FITS fetch of online records writes every keyword into the header. When the
         # result is small, ask for them all now (same request, a few more bytes) rather
         # than in another round trip at fetch time.
-        want_all = (block.get("protocol") or "fits") == "fits" and _estimate_rows(block, info) <= ALL_KEYWORDS_ROWS
+        small = _estimate_rows(block, info) <= SMALL_SEARCH_ROWS
+        resolved = dict(block, series=info.name, recordset=ds, segments=segments, display=asked, server=conn.url)
+        if not small:
+            # A large search asks only for what the table shows; a fetch asks for storage
+            # paths and online flags of the rows it selects.
+            answer = conn.rs_list(ds, key=[*keys, "*recnum*"])
+            return resolved, answer, info
+        want_all = (block.get("protocol") or "fits") == "fits"
         request_keys = ["**ALL**"] if want_all else keys
         answer = conn.rs_list(ds, key=[*request_keys, "*recnum*", "*online*"], seg=segments, recinfo=True)
-        resolved = dict(block, series=info.name, recordset=ds, segments=segments, display=asked, server=conn.url)
         if want_all:
             answer, resolved["record_keywords"] = _split_all_keywords(answer, keys)
         return resolved, answer, info
@@ -344,8 +350,10 @@ class JSOCXClient(BaseClient):
         return f"<p>JSOCXClient: the Stanford JSOC ({self.server})</p>"
 
 
-#: Searches expected to return at most this many rows ask for every keyword at once.
-ALL_KEYWORDS_ROWS = 1000
+#: Searches expected to return at most this many rows ask at once for everything a fetch needs
+#: (every keyword for FITS, storage paths, online flags, record names); larger ones ask
+#: only for the shown keywords, and a fetch asks for the rest for its rows only.
+SMALL_SEARCH_ROWS = 1000
 
 
 def _estimate_rows(block: dict, info: SeriesInfo) -> float:

@@ -93,9 +93,8 @@ def _default_filenamefmt(info) -> str:
     return ".".join(parts) + ".{segment}"
 
 
-def _direct_name(info, row, segment: str, stored: str) -> str:
+def _direct_name(info, record: str, segment: str, stored: str) -> str:
     """A file name for a record's stored segment, as JSOC names exported files."""
-    record = str(row["_record"])
     values = re.findall(r"\[([^\]]*)\]", record)
     parts = [info.name.lower()]
     for k, v in zip(info.primekeys, values):
@@ -148,31 +147,62 @@ class FetchPlan:
             meth = (method or block.get("method") or "url").lower().replace("url-quick", "url_quick")
             segments = list(block.get("segments") or info.segment_names)
             cutout = block.get("cutout")
-            for row in rows:
+            recnums = [int(r) for r in rows["_recnum"]]
+            needed = ["_record", "_online", *(f"_seg_{seg}" for seg in segments)]
+            known = block.get("record_keywords")
+            if all(c in cols for c in needed):
+                details = {r: {c: row[c] for c in needed} for r, row in zip(recnums, rows)}
+            else:
+                # A large search kept only the shown columns: ask for what fetching needs,
+                # for the selected records only (one request).
+                details, known = self._details(conn, info, recnums, segments, proto == "fits")
+            for row, recnum in zip(rows, recnums):
                 fields = _row_fields(row, cols)
                 fields["series"] = info.name
-                online = bool(row["_online"]) if "_online" in cols else False
+                d = details.get(recnum)
+                if d is None:
+                    raise ValueError(f"JSOC no longer has record #{recnum} of {info.name}")
+                record = str(d["_record"])
+                online = bool(d["_online"])
                 # Online records need no export: JSOC asks clients to download them from
                 # storage. For FITS, the client writes the export's header itself.
                 direct = (proto in ("as-is", "fits") and meth in ("url", "url_quick") and cutout is None
                           and not force_export and online)
                 if direct:
                     for seg in segments:
-                        spath = str(row[f"_seg_{seg}"])
-                        name = _direct_name(info, row, seg, spath)
+                        spath = str(d[f"_seg_{seg}"])
+                        name = _direct_name(info, record, seg, spath)
                         fits_from = None
                         if proto == "fits" and name.endswith(".fits"):
-                            fits_from = (server, info, str(row["_record"]), seg, int(row["_recnum"]))
+                            fits_from = (server, info, record, seg, recnum)
                         self.direct.append(_Download(conn.file_url(spath), name, dict(fields, segment=seg),
-                                                     fits_from, block.get("record_keywords")))
+                                                     fits_from, known))
                     continue
                 notify = block.get("notify")
                 self._check_notify(conn, notify, info.name)
                 group = _ExportGroup(server, info, proto, "url" if meth == "url_quick" and proto != "as-is" else meth,
                                      notify, cutout, segments)
                 group = self.groups.setdefault(group.key, group)
-                group.recnums.append(int(row["_recnum"]))
-                group.rows[str(row["_record"])] = fields
+                group.recnums.append(recnum)
+                group.rows[record] = fields
+
+    @staticmethod
+    def _details(conn, info, recnums, segments, all_keywords: bool):
+        """Record names, online flags, storage paths (and all keywords) of some records, in one request."""
+        ds = _recordset.records_recordset(info, sorted(set(recnums)))
+        key = ["**ALL**", "*recnum*", "*online*"] if all_keywords else ["*recnum*", "*online*"]
+        answer = conn.rs_list(ds, key=key, seg=list(segments), recinfo=True)
+        names = [r["name"] for r in answer.get("recinfo", [])]
+        columns = {k["name"]: k["values"] for k in answer.get("keywords", [])}
+        paths = {s["name"]: s["values"] for s in answer.get("segments", [])}
+        details, keywords = {}, {}
+        for i, r in enumerate(columns.get("*recnum*", [])):
+            recnum = int(r)
+            details[recnum] = {"_record": names[i], "_online": columns["*online*"][i] == "Y",
+                               **{f"_seg_{seg}": paths[seg][i] for seg in segments}}
+            if all_keywords:
+                keywords[recnum] = {k: v[i] for k, v in columns.items() if not k.startswith("*")}
+        return details, (keywords if all_keywords else None)
 
     def _check_notify(self, conn, notify, series) -> None:
         if not notify:
@@ -290,7 +320,7 @@ class FetchPlan:
             fields.setdefault("segment", seg.group(1) if seg else "")
             name = f.filename
             if req.protocol == "as-is" and "/" in f.url.split("://", 1)[1] and group is not None:
-                name = _direct_name(group.info, {"_record": key}, fields["segment"], f.filename)
+                name = _direct_name(group.info, key, fields["segment"], f.filename)
             out.append(_Download(f.url, name, fields))
         return out
 

@@ -75,6 +75,8 @@ def _time_column(values: list[str], units: str):
 def _convert(values: list[str], typ: str):
     if typ in ("int", "short", "longlong"):
         try:
+            if not any(v[:2].lower() == "0x" for v in values):
+                return np.array(values, dtype=np.int64)  # numpy parses decimal strings in C
             return np.array([int(v, 16) if v.lower().startswith("0x") else int(v) for v in values], dtype=np.int64)
         except ValueError:
             return np.array(values, dtype=str)
