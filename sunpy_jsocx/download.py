@@ -113,7 +113,7 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
                     path = await _fetch_one(session, item, overwrite)
                     results.append(path=path, url=item.url)
                     break
-                except (_Transient, aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as e:
+                except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
                     if attempt == RETRIES:
                         results.add_error(str(item.retry_path or item.path), item.url, e)
                     else:

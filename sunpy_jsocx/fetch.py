@@ -13,7 +13,6 @@ export each.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 import os

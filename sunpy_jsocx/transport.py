@@ -147,7 +147,7 @@ def cache_dir() -> Path | None:
 def _cache_ttl() -> float:
     """Seconds a cached series_struct stays valid (``$JSOCX_CACHE_TTL``, default one day)."""
     try:
-        return float(os.environ.get("JSOCX_CACHE_TTL", 86400))
+        return float(os.environ.get("JSOCX_CACHE_TTL", "86400"))
     except ValueError:
         return 86400.0
 

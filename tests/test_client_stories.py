@@ -10,8 +10,8 @@ from pathlib import Path
 
 import astropy.units as u
 import numpy as np
-from astropy.table import Row
 import pytest
+from astropy.table import Row
 from sunpy.net import Fido
 from sunpy.net import attrs as a
 from sunpy.net.attr import AttrAnd

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -142,7 +142,7 @@ class ExportManager:
         return {"status": 4, "msg": "email address has been neither validated nor registered"}
 
     def _new_id(self, now: float) -> str:
-        day = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y%m%d")
+        day = datetime.fromtimestamp(now, tz=UTC).strftime("%Y%m%d")
         n = self._day_counter.get(day, 0) + 1
         self._day_counter[day] = n
         return f"JSOC_{day}_{n:03d}"
@@ -349,7 +349,7 @@ class ExportManager:
             "protocol": exp.protocol,
             "count": str(len(exp.files)),
             "size": str(exp.size),
-            "exptime": datetime.fromtimestamp(exp.ready_at, tz=timezone.utc).strftime("%Y.%m.%d_%H:%M:%S_UT"),
+            "exptime": datetime.fromtimestamp(exp.ready_at, tz=UTC).strftime("%Y.%m.%d_%H:%M:%S_UT"),
             "dir": exp.dir,
             "status": "0",
             "keywords": "**IN FITS FILES**" if exp.protocol.startswith("fits") else f"{exp.dir}/{exp.id}.keywords.txt",

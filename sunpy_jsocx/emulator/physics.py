@@ -11,7 +11,7 @@ deterministic function of the record (its recnum and the emulator's seed).
 from __future__ import annotations
 
 import zlib
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -150,7 +150,7 @@ class Ephemeris:
 EPHEMERIS = Ephemeris()
 
 
-@lru_cache(maxsize=None)
+@cache
 def aia_channel(wavelength: int) -> dict[str, float | str]:
     """Nominal AIA channel properties (telescope, exposure, T_OBS offset, typical DN)."""
     table = {

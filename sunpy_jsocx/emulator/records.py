@@ -735,9 +735,9 @@ def _format(vals: np.ndarray, kw: dict, m: SeriesModel) -> list[str]:
         else:
             strs = [str(int(v)) for v in uniq.tolist()]
     elif typ == "float":
-        strs = [("nan" if v != v else str(np.float32(v))) for v in uniq.tolist()]
+        strs = [("nan" if math.isnan(v) else str(np.float32(v))) for v in uniq.tolist()]
     elif typ == "double":
-        strs = [("nan" if v != v else repr(float(v))) for v in uniq.tolist()]
+        strs = [("nan" if math.isnan(v) else repr(float(v))) for v in uniq.tolist()]
     else:
         strs = [str(v) for v in uniq.tolist()]
     if inv is None:
