@@ -1,5 +1,5 @@
 """
-The main job: the user stories, run against the embedded JSOC emulator.
+The main job: the user stories, run against the embedded JSOC emulator (exports take 2 s to stage).
 
 Run ``python -m sunpy_jsocx.demo``. It starts the emulator on a loopback port
 (nothing leaves the machine) and walks through what users do:
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")
     out = Path(args.path).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    with JSOCEmulator(image_size=args.image_size) as emu, sunpy_jsocx.use_server(emu.url):
+    with JSOCEmulator(image_size=args.image_size, staging_delay=2.0) as emu, sunpy_jsocx.use_server(emu.url):
         print(f"JSOC emulator serving at {emu.url} (registered address: {EMAIL})")
         client = JSOCXClient()
 

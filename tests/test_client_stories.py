@@ -379,3 +379,19 @@ def test_downloads_use_one_connection(emu, tmp_path):
     assert len(files) == stats["files_served"] == 7
     assert stats["requests"]["download"] == 7  # one GET per file, no HEAD
     assert stats["download_connections"] == 1
+
+
+def test_series_tab_completion_lists_real_series():
+    names = dir(a.jsocx.Series)
+    assert {"aia_lev1_euv_12s", "hmi_m_45s", "hmi_b_720s"} <= set(names)
+    assert a.jsocx.Series.aia_lev1_euv_12s.value == "aia.lev1_euv_12s"
+
+
+def test_path_templates_use_row_fields(emu, tmp_path):
+    res = Fido.search(SEED_TIME, a.jsocx.Series("aia.lev1_euv_12s"), a.jsocx.Segment("image"),
+                      a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA))
+    files = fetch_quiet(res, path=str(tmp_path / "{WAVELNTH}" / "{file}"))
+    assert len(files) == 6
+    assert {Path(f).parent.name for f in files} == {"171", "304"}
+    with pytest.raises(ValueError, match="valid fields"):
+        fetch_quiet(res, path=str(tmp_path / "{NOPE}" / "{file}"))

@@ -281,3 +281,13 @@ def test_index_json_in_export_dir(emulator):
     idx = json.loads(download(emulator, f"{s['dir']}/index.json").read())
     assert idx["requestid"] == d["requestid"]
     assert idx["data"] == s["data"]
+
+
+def test_bandwidth_limited_downloads_are_complete():
+    # a generous limit: exercises the throttled, chunked sending path without slowing the test
+    with JSOCEmulator(bandwidth=1e9) as emu:
+        d = exp_request(emu, ONLINE_DS, method="url_quick", protocol="as-is")
+        r = download(emu, d["data"][0]["filename"])
+        body = r.read()
+        assert len(body) == int(r.headers["Content-Length"])
+        assert body[:6] == b"SIMPLE"
