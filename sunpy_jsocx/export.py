@@ -61,7 +61,10 @@ class ExportRequest:
         self._sleep = sleep or time.sleep
         self._id = answer.get("requestid") or answer.get("reqid") or None
         self._notfound = 0
+        #: How many times this request's status was asked for.
         self.polls = 0
+        #: The fetch group whose records this export holds (set by a fetch plan).
+        self.group = None
 
     @classmethod
     def from_id(cls, connection: Connection, requestid: str, **kwargs) -> ExportRequest:

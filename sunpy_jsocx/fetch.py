@@ -306,7 +306,7 @@ class FetchPlan:
                 from None
 
     def _export_downloads(self, req: ExportRequest) -> list[_Download]:
-        group = getattr(req, "group", None)
+        group = req.group
         if req.tarfile:
             name = os.path.basename(req.tarfile)
             return [_Download(req.urls[0], name, {"series": group.info.name if group else ""})]

@@ -64,6 +64,7 @@ class Export:
     status_polls: int = 0
     files: list[ExportFile] = field(default_factory=list)
     completed: bool = False
+    steps: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # processing steps
 
     @property
     def dir(self) -> str:
@@ -248,8 +249,7 @@ class ExportManager:
         self.created += 1
         sunum = self.created * 10000 + EXPORT_SERIES_CODE
         exp = Export(rid, ds, notify, "url" if method == "url_quick" else method, protocol, filenamefmt, process,
-                     now, now + self.staging_delay, batches, sunum, rcount, count, size)
-        exp._steps = steps
+                     now, now + self.staging_delay, batches, sunum, rcount, count, size, steps=steps)
         self.exports[rid] = exp
         self.by_sunum[sunum] = exp
         return {"status": 2, "requestid": rid, "method": exp.method, "protocol": protocol,
@@ -290,7 +290,7 @@ class ExportManager:
     def _files(self, exp: Export) -> list[ExportFile]:
         files = []
         asis = exp.protocol.split(",")[0].lower() == "as-is"
-        mod = bool(getattr(exp, "_steps", []))
+        mod = bool(exp.steps)
         seen: set[str] = set()
         for b in exp.batches:
             names = self.store.record_names(b)

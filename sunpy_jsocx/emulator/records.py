@@ -258,19 +258,7 @@ class RecordStore:
 
     @staticmethod
     def _fsn_slots(items, text) -> np.ndarray:
-        out = []
-        for raw in items:
-            it = grammar.split_item(raw, is_time=False)
-            try:
-                if it.kind == "value":
-                    out.append(np.array([int(it.start)]))
-                elif it.kind == "range":
-                    out.append(np.arange(int(it.start), int(it.end) + 1))
-                else:
-                    raise QueryError(f"invalid record-set specification `{text}`: unsupported FSN item {raw}")
-            except ValueError:
-                raise QueryError(f"invalid record-set specification `{text}`: bad FSN {raw!r}") from None
-        fsn = np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)
+        fsn = _integer_items(items, text, "FSN")
         if fsn.size > MAX_RECORDS:
             raise QueryError(f"Can not open RecordSet, bad query or too many records: {text}")
         return (fsn - FSN_OFFSET).astype(np.int64)
@@ -341,19 +329,7 @@ class RecordStore:
             return RecordBatch(m, np.zeros(0, np.int64), np.zeros(0, np.int64))
         t0, t1 = m.slot_time(float(slots.min())), m.slot_time(float(slots.max()))
         if items is not None:
-            harps = []
-            for raw in items:
-                it = grammar.split_item(raw, is_time=False)
-                try:
-                    if it.kind == "value":
-                        harps.append(np.array([int(it.start)]))
-                    elif it.kind == "range":
-                        harps.append(np.arange(int(it.start), int(it.end) + 1))
-                    else:
-                        raise QueryError(f"invalid record-set specification `{text}`: unsupported HARPNUM item {raw}")
-                except ValueError:
-                    raise QueryError(f"invalid record-set specification `{text}`: bad HARPNUM {raw!r}") from None
-            harps = np.unique(np.concatenate(harps))
+            harps = _integer_items(items, text, "HARPNUM")
         else:
             lo = max(1, _harp_at(t0 - 21 * 86400.0) - 5)
             hi = _harp_at(t1) + 1
@@ -690,6 +666,25 @@ class RecordStore:
         if key not in b._cache:
             b._cache[key] = EPHEMERIS.sdo(t)
         return b._cache[key]
+
+
+def _integer_items(items, text: str, what: str) -> np.ndarray:
+    """The sorted integers selected by a filter's items (single values and ``a-b`` ranges)."""
+    out = []
+    for raw in items:
+        try:
+            it = grammar.split_item(raw, is_time=False)
+            start = int(it.start) if it.start is not None else None
+            end = int(it.end) if it.end is not None else None
+        except (ValueError, grammar.RecordSetSyntaxError):
+            raise QueryError(f"invalid record-set specification `{text}`: bad {what} {raw!r}") from None
+        if it.kind == "value":
+            out.append(np.array([start]))
+        elif it.kind == "range":
+            out.append(np.arange(start, end + 1))
+        else:
+            raise QueryError(f"invalid record-set specification `{text}`: {what} takes values and ranges, not {raw}")
+    return np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)
 
 
 def _typed_const(v, typ, n):

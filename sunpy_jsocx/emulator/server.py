@@ -492,7 +492,7 @@ def _export_file_bytes(state: _State, exp, f) -> bytes:
     if exp.protocol.split(",")[0].lower() == "as-is":
         return _asis_bytes(state, f.batch, f.index, f.segment)
     data = _fits_bytes(state, f.batch, f.index, f.segment)
-    steps = getattr(exp, "_steps", [])
+    steps = exp.steps
     if steps:
         from sunpy_jsocx.emulator.processing import apply_processing
 
