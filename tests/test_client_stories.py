@@ -160,9 +160,12 @@ def test_keyword_filters_all_apply(emu):
     ("2015-08-27T06:00:00Z", "2015-08-27T06:01:00Z"),
 ])
 def test_jsoc_time_strings_and_tai_are_honoured(emu, times):
-    res = JSOCXClient().search(a.Time(*sunpy_jsocx.tai(*times)), a.jsocx.Series("hmi.M_45s"))
     utc = JSOCXClient().search(a.Time("2015-08-27T06:00:00", "2015-08-27T06:01:00"), a.jsocx.Series("hmi.M_45s"))
-    assert list(res["T_REC"].isot) == list(utc["T_REC"].isot)
+    for time_attr in (a.Time(*sunpy_jsocx.tai(*times)), a.Time(*times)):
+        res = JSOCXClient().search(time_attr, a.jsocx.Series("hmi.M_45s"))
+        assert list(res["T_REC"].isot) == list(utc["T_REC"].isot)
+    pk = JSOCXClient().search(a.jsocx.Series("hmi.M_45s"), a.jsocx.PrimeKey("T_REC", f"{times[0]}-{times[1]}"))
+    assert list(pk["T_REC"].isot) == list(utc["T_REC"].isot)
 
 
 def test_tai_helper():
