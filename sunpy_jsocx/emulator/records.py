@@ -11,6 +11,7 @@ functions of that identity and of the emulator's seed.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +122,8 @@ class RecordStore:
         self.now = now
         self.image_size = int(image_size)
         self.staged_sunums: set[int] = set()
+        # Files are generated in worker threads while exports complete in the server's loop.
+        self._staged_lock = threading.Lock()
 
     # ------------------------------------------------------------------ resolution
     def model(self, name: str) -> SeriesModel:
@@ -458,12 +461,18 @@ class RecordStore:
             return np.zeros(0, dtype=bool)
         on = b.t_rec >= self.offline_before if b.model.time_key else np.ones(len(b), dtype=bool)
         if self.staged_sunums and not on.all():
-            su = self.sunum(b)
-            on = on | np.isin(su, np.fromiter(self.staged_sunums, dtype=np.int64))
+            with self._staged_lock:
+                staged = np.fromiter(self.staged_sunums, dtype=np.int64)
+            on = on | np.isin(self.sunum(b), staged)
         return on
 
     def stage(self, b: RecordBatch) -> None:
-        self.staged_sunums.update(int(s) for s in self.sunum(b))
+        with self._staged_lock:
+            self.staged_sunums.update(int(s) for s in self.sunum(b))
+
+    def unstage_all(self) -> None:
+        with self._staged_lock:
+            self.staged_sunums.clear()
 
     def locate(self, sunum: int, slot_in_unit: int) -> RecordBatch | None:
         """The record stored at ``/SUMnn/D<sunum>/S<slot_in_unit>``, or None."""

@@ -623,8 +623,7 @@ class JSOCEmulator:
 
     def unstage(self) -> None:
         """Send staged data back to tape: offline records are offline again (for tests and benchmarks)."""
-        with self.state.lock:
-            self.state.store.staged_sunums.clear()
+        self.state.store.unstage_all()
 
     def start(self) -> JSOCEmulator:
         self._thread = threading.Thread(target=self._run, name="jsoc-emulator", daemon=True)
