@@ -87,3 +87,24 @@ def collect_loops():
     import gc
 
     gc.collect()
+
+
+def _second_header_cards(raw: bytes) -> list[str]:
+    """The 80-character cards (without END and blanks) of a FITS file's second header."""
+    headers, cards = [], []
+    for i in range(0, len(raw), 80):
+        card = raw[i:i + 80].decode("ascii", errors="replace")
+        if card.startswith("END "):
+            headers.append([c for c in cards if c.strip()])
+            cards = []
+            if len(headers) == 2:
+                return headers[1]
+            continue
+        cards.append(card)
+    raise AssertionError("no second header")
+
+
+@pytest.fixture
+def header_cards():
+    """Reads the raw cards of the second header (the primary HDU of our files has no data)."""
+    return _second_header_cards

@@ -25,6 +25,7 @@ from sunpy_jsocx.recordset import (
     validate_recordset,
 )
 from sunpy_jsocx.seriesinfo import SeriesInfo
+from sunpy_jsocx.walker import empty_block
 
 AIA = "aia.lev1_euv_12s"
 HMI_M = "hmi.m_45s"
@@ -37,19 +38,8 @@ V_SHT = "hmi.v_sht_2drls"
 
 def block(series, **members):
     """A query block as the walker makes it."""
-    b = {
-        "series": series,
-        "time": None,
-        "sample": None,
-        "primekeys": {},
-        "segments": [],
-        "keywords": [],
-        "notify": None,
-        "protocol": None,
-        "method": None,
-        "cutout": None,
-        "recordset": None,
-    }
+    b = empty_block()
+    b["series"] = series
     b.update(members)
     return b
 

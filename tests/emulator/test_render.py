@@ -48,21 +48,6 @@ def image(raw: bytes, *, scaled: bool = True) -> np.ndarray:
         return np.array(hdul[1].data)
 
 
-def header_cards(raw: bytes) -> list[str]:
-    """The raw 80-character cards (without END) of the second header; the primary HDU has no data."""
-    headers, cards = [], []
-    for i in range(0, len(raw), 80):
-        card = raw[i:i + 80].decode("ascii", errors="replace")
-        if card.startswith("END "):
-            headers.append([c for c in cards if c.strip()])
-            cards = []
-            if len(headers) == 2:
-                return headers[1]
-            continue
-        cards.append(card)
-    raise AssertionError("no second header")
-
-
 def disk_mask(raw: bytes) -> np.ndarray:
     return np.isfinite(image(raw))
 
@@ -77,7 +62,7 @@ def disk_mask(raw: bytes) -> np.ndarray:
     ("euv", 16), ("uv", 16), ("vis", 16), ("inclination", 32), ("azimuth", 32), ("field", 32),
     ("disambig", 8), ("vector-other", 32), ("bitmap", 8), ("generic", 32),
 ])
-def test_image_kinds_are_rice_compressed_with_a_minimal_header(kind, bitpix):
+def test_image_kinds_are_rice_compressed_with_a_minimal_header(kind, bitpix, header_cards):
     kw = at_size(AIA_FULL if kind in ("euv", "uv", "vis") else HMI_FULL, 48)
     raw = render_asis("x.series", "seg", kw, size=48, kind=kind, seed=1)
     with fits.open(io.BytesIO(raw)) as hdul:
@@ -106,7 +91,7 @@ def test_scaling_follows_the_series_keywords():
     assert (raw_int[~on] == -2147483648).all()
 
 
-def test_full_disk_dopplergrams_of_hmi_v_series_are_shorts():
+def test_full_disk_dopplergrams_of_hmi_v_series_are_shorts(header_cards):
     kw = at_size(HMI_FULL, 32)
     raw = render_asis("hmi.V_45s", "Dopplergram", kw, size=32, kind="dopplergram", seed=1)
     assert "ZBITPIX =                   16" in "".join(header_cards(raw))
