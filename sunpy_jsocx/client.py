@@ -8,10 +8,12 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 from astropy.table import Table, vstack
 from sunpy.net import attr
 from sunpy.net.base_client import BaseClient, QueryResponseRow, QueryResponseTable
 
+from sunpy_jsocx import fidobatch
 from sunpy_jsocx import recordset as _recordset
 from sunpy_jsocx.config import current_server
 from sunpy_jsocx.export import ExportRequest
@@ -19,7 +21,7 @@ from sunpy_jsocx.fetch import FetchJob, FetchPlan, attach_to_downloader
 from sunpy_jsocx.response import DEFAULT_DISPLAY, JSOCXResponse, build_table
 from sunpy_jsocx.seriesinfo import SeriesInfo
 from sunpy_jsocx.transport import Connection, connection
-from sunpy_jsocx.walker import can_handle_query, merge_blocks, walker
+from sunpy_jsocx.walker import can_handle_query, merge_blocks, merge_groups, same_values, walker
 
 __all__ = ["JSOCXClient"]
 
@@ -163,26 +165,85 @@ class JSOCXClient(BaseClient):
         Returns
         -------
         `~sunpy_jsocx.response.JSOCXResponse`
+
+        Notes
+        -----
+        Alternatives (``|``) that differ only in one prime key's values, such as
+        ``a.Wavelength(171 * u.AA) | a.Wavelength(304 * u.AA)``, are asked for as one
+        record set; other alternatives are asked for in parallel. Under
+        ``Fido.search``, which hands each alternative to the client on its own, the
+        alternatives of the whole Fido query are answered together the same way (see
+        `sunpy_jsocx.fidobatch`); each still gets its own result table.
         """
-        query = attr.and_(*query)
-        blocks = merge_blocks(walker.create(query))
+        if not keys:
+            batched = fidobatch.answer(self, query)
+            if batched is not None:
+                return batched
+        return self._search_alternatives([query], keys)[0]
+
+    def _search_alternatives(self, alternatives: Sequence[Sequence], keys: Sequence[str] | None = None
+                             ) -> list[JSOCXResponse]:
+        """
+        One result table per AND-term (a sequence of attrs), searched together.
+
+        Record sets of different terms that differ only in prime-key values are
+        asked for once and their rows dealt back to the terms; the others run in
+        parallel.
+        """
         conn = self._connection()
-        extra = [k for k in (keys or [])]
+        extra = list(keys or [])
+        owners: list[int] = []
+        blocks: list[dict] = []
+        for n, alternative in enumerate(alternatives):
+            for block in merge_blocks(walker.create(attr.and_(*alternative))):
+                owners.append(n)
+                blocks.append(block)
+        groups: list[tuple[dict, list[int]]] = []
+        for merged, members in merge_groups(blocks):
+            if len(members) == 1 or _splittable(merged, [blocks[m] for m in members]):
+                groups.append((merged, members))
+            else:
+                groups += [(blocks[m], [m]) for m in members]
 
-        def run(item):
-            i, block = item
-            return self._search_block(conn, i, block, extra)
+        def run(block):
+            return self._search_block(conn, block, extra)
 
-        items = list(enumerate(blocks))
-        if len(items) > 1:
-            with ThreadPoolExecutor(max_workers=min(4, len(items))) as pool:
-                results = list(pool.map(run, items))
+        if len(groups) > 1:
+            with ThreadPoolExecutor(max_workers=min(4, len(groups))) as pool:
+                results = list(pool.map(run, [g[0] for g in groups]))
         else:
-            results = [run(x) for x in items]
-        resolved = [r[0] for r in results]
+            results = [run(g[0]) for g in groups]
         # Tables are built here, in the calling thread: astropy's time parser is not thread-safe.
-        columns = [build_table(answer, info, i) for i, (_, answer, info) in enumerate(results)]
-        tables = [Table(c) for c in columns if len(c.get("_block", ()))]
+        parts: dict[int, tuple[dict, dict]] = {}
+        for (merged, members), (resolved, answer, info) in zip(groups, results, strict=True):
+            columns = build_table(answer, info, 0)
+            if len(members) == 1:
+                parts[members[0]] = (resolved, columns)
+                continue
+            dealt = _deal_rows(columns, info, merged, [blocks[m] for m in members])
+            for m, mask in zip(members, dealt or [None] * len(members), strict=True):
+                if mask is None:  # the rows could not be told apart: ask for this block alone
+                    own, own_answer, own_info = run(blocks[m])
+                    parts[m] = (own, build_table(own_answer, own_info, 0))
+                    continue
+                own = self._resolve(conn, blocks[m], extra)[0]
+                cols = {name: col[mask] for name, col in columns.items()}
+                if "record_keywords" in resolved:
+                    known = resolved["record_keywords"]
+                    own["record_keywords"] = {int(r): known[int(r)] for r in cols.get("_recnum", ())}
+                parts[m] = (own, cols)
+        return [self._response(conn, [parts[m] for m in range(len(blocks)) if owners[m] == n])
+                for n in range(len(alternatives))]
+
+    def _response(self, conn: Connection, parts: list[tuple[dict, dict]]) -> JSOCXResponse:
+        """The result table of one AND-term from its blocks' (resolved block, columns)."""
+        tables = []
+        for index, (_, columns) in enumerate(parts):
+            n = len(columns["_block"])
+            columns["_block"] = np.full(n, index, dtype=np.int16)
+            if n:
+                tables.append(Table(columns))
+        resolved = [p[0] for p in parts]
         display = list(DEFAULT_DISPLAY)
         for b in resolved:
             for k in b["display"]:
@@ -197,7 +258,8 @@ class JSOCXClient(BaseClient):
         resp.hide_keys = [c for c in resp.colnames if c.startswith("_")]
         return resp
 
-    def _search_block(self, conn: Connection, index: int, block: dict, extra: list[str]):
+    def _resolve(self, conn: Connection, block: dict, extra: list[str]):
+        """A block resolved against the series (no request but cached metadata), and the keys to ask for."""
         if block.get("recordset"):
             series = _recordset.validate_recordset(block["recordset"]).split("[", 1)[0].split("{", 1)[0]
         else:
@@ -213,11 +275,16 @@ class JSOCXClient(BaseClient):
         else:
             asked += [info.keyword(k).name for k in extra]
         keys += [k for k in asked if k not in keys]
+        resolved = dict(block, series=info.name, recordset=ds, segments=segments, display=asked, server=conn.url)
+        return resolved, info, keys
+
+    def _search_block(self, conn: Connection, block: dict, extra: list[str]):
+        resolved, info, keys = self._resolve(conn, block, extra)
         # A FITS fetch of online records writes every keyword into the header. When the
         # result is small, ask for them all now (same request, a few more bytes) rather
         # than in another round trip at fetch time.
         small = _estimate_rows(block, info) <= SMALL_SEARCH_ROWS
-        resolved = dict(block, series=info.name, recordset=ds, segments=segments, display=asked, server=conn.url)
+        ds, segments = resolved["recordset"], resolved["segments"]
         if not small:
             # A large search asks only for what the table shows; a fetch asks for storage
             # paths and online flags of the rows it selects.
@@ -374,6 +441,46 @@ def _estimate_rows(block: dict, info: SeriesInfo) -> float:
         values = (block.get("primekeys") or {}).get(key.upper())
         rows *= len(values) if values else 100
     return rows
+
+
+def _numbers(values) -> bool:
+    return all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
+               for v in values)
+
+
+def _splittable(merged: dict, members: list[dict]) -> bool:
+    """Whether rows of a merged block can be dealt back to its members by their prime-key values (numbers)."""
+    for block in members:
+        for key, values in (block.get("primekeys") or {}).items():
+            if not same_values(values, merged["primekeys"][key]) and not _numbers(values):
+                return False
+    return True
+
+
+def _deal_rows(columns: dict, info: SeriesInfo, merged: dict, members: list[dict]) -> list[np.ndarray] | None:
+    """
+    For each member block, a mask of the merged block's rows it selects.
+
+    None if some row matches no member, or a prime key is not a numeric column:
+    then the members are better asked for one by one than guessed.
+    """
+    n = len(columns["_block"])
+    masks = []
+    for block in members:
+        mask = np.ones(n, dtype=bool)
+        for key, values in (block.get("primekeys") or {}).items():
+            if same_values(values, merged["primekeys"][key]):
+                continue
+            keyword = info.find_keyword(key)
+            column = np.asarray(columns.get(keyword.name if keyword else key, ()))
+            if column.shape != (n,) or column.dtype.kind not in "iuf":
+                return None
+            wanted = np.asarray(values, dtype=float)
+            mask &= np.isclose(column[:, None].astype(float), wanted[None, :], rtol=1e-9, atol=0).any(axis=1)
+        masks.append(mask)
+    if n and not np.logical_or.reduce(masks).all():
+        return None
+    return masks
 
 
 def _split_all_keywords(answer: dict, keep: list[str]) -> tuple[dict, dict[int, dict[str, str]]]:

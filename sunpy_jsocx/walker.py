@@ -79,6 +79,8 @@ __all__ = [
     "can_handle_query",
     "empty_block",
     "merge_blocks",
+    "merge_groups",
+    "same_values",
     "walker",
 ]
 
@@ -209,9 +211,12 @@ def _same(x: Any, y: Any) -> bool:
     return bool(x == y)
 
 
-def _same_values(x: Sequence[Any], y: Sequence[Any]) -> bool:
-    """Whether two value lists hold the same values, in any order."""
+def same_values(x: Sequence[Any], y: Sequence[Any]) -> bool:
+    """Whether two prime-key value lists hold the same values, in any order (Time and Quantity too)."""
     return all(any(_same(p, q) for q in y) for p in x) and all(any(_same(p, q) for p in x) for q in y)
+
+
+_same_values = same_values
 
 
 def _sort_key(value: Any) -> tuple:
@@ -311,14 +316,36 @@ def merge_blocks(blocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     >>> len(merge_blocks([block(304, 1), block(171, 2)]))
     2
     """
-    result = [dict(block) for block in blocks]
+    return [merged for merged, _ in merge_groups(blocks)]
+
+
+def merge_groups(blocks: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], list[int]]]:
+    """
+    `merge_blocks`, also saying which input blocks went into each merged block.
+
+    Returns
+    -------
+    list of (dict, list of int)
+        Each merged block with the (sorted) indices of the input blocks it covers.
+
+    Examples
+    --------
+    >>> from sunpy_jsocx.walker import empty_block, merge_groups
+    >>> def block(wave, camera):
+    ...     b = empty_block()
+    ...     b.update(series="hmi.x", primekeys={"WAVELNTH": [wave], "CAMERA": [camera]})
+    ...     return b
+    >>> [(m["primekeys"], members) for m, members in merge_groups([block(304, 1), block(171, 2), block(171, 1)])]
+    [({'WAVELNTH': [171, 304], 'CAMERA': [1]}, [0, 2]), ({'WAVELNTH': [171], 'CAMERA': [2]}, [1])]
+    """
+    result = [(dict(block), [i]) for i, block in enumerate(blocks)]
     changed = True
     while changed:
         changed = False
         for i, j in itertools.combinations(range(len(result)), 2):
-            merged = _merge_pair(result[i], result[j])
+            merged = _merge_pair(result[i][0], result[j][0])
             if merged is not None:
-                result[i] = merged
+                result[i] = (merged, sorted(result[i][1] + result[j][1]))
                 del result[j]
                 changed = True
                 break

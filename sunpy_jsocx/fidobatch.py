@@ -1,0 +1,178 @@
+"""
+Answer all the JSOC alternatives of one ``Fido.search`` together.
+
+Fido puts a query into disjunctive normal form and hands each ``|`` alternative
+to a new client instance, one after the other, so
+``Fido.search(a.Time(...), a.jsocx.Series("aia.lev1_euv_12s"), a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA))``
+would cost one ``jsoc_info`` request per wavelength. JSOC answers both in one
+record set (``aia.lev1_euv_12s[...][171,304]``), and sunpy gives clients no way to
+see the other alternatives.
+
+When `~sunpy_jsocx.JSOCXClient.search` is called by ``Fido.search``, `answer`
+finds the query that ``Fido.search`` is working on (the ``query`` of the running
+``UnifiedDownloaderFactory.search`` call, identified by its code object), takes
+every alternative this client can handle, and searches them all at once with
+`~sunpy_jsocx.JSOCXClient` merging: alternatives that differ only in one prime
+key's values become one record set, the others run in parallel. Each
+alternative still gets its own result table, with its own ``query_args`` and
+exactly the rows a search of that alternative alone gives, so what Fido shows
+and fetches does not change; only the number of requests does. The tables are
+kept until Fido asks for the other alternatives.
+
+If the running ``Fido.search`` cannot be found (the client is called directly,
+or a future sunpy works differently), each alternative is searched on its own,
+with the same results.
+
+This relies on how sunpy's Fido calls clients, which is not a public
+interface; a hook in sunpy through which a client receives the whole query
+would make it unnecessary.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from sunpy.net.attr import AttrAnd, AttrOr
+
+if TYPE_CHECKING:
+    from sunpy_jsocx.client import JSOCXClient
+    from sunpy_jsocx.response import JSOCXResponse
+
+__all__ = ["answer", "alternatives", "running_fido_query"]
+
+#: How far up the stack to look for ``Fido.search`` (it is 3 frames up today).
+_MAX_DEPTH = 12
+#: Fido searches whose tables are kept; more only if searches interleave across threads.
+_MAX_PENDING = 16
+
+_lock = threading.Lock()
+_pending: OrderedDict[int, _Pending] = OrderedDict()
+
+
+def _fido_search_code():
+    try:
+        from sunpy.net.fido_factory import UnifiedDownloaderFactory
+    except ImportError:  # pragma: no cover - sunpy[net] is a dependency
+        return None
+    return getattr(UnifiedDownloaderFactory.search, "__code__", None)
+
+
+def running_fido_query(depth: int = 1) -> Any | None:
+    """
+    The query of the ``Fido.search`` call that (indirectly) called the caller, or None.
+
+    Parameters
+    ----------
+    depth : int
+        Frames to skip above the caller before looking.
+    """
+    code = _fido_search_code()
+    if code is None:
+        return None
+    frame = sys._getframe(depth + 1)
+    for _ in range(_MAX_DEPTH):
+        if frame is None:
+            return None
+        if frame.f_code is code:
+            return frame.f_locals.get("query")
+        frame = frame.f_back
+    return None
+
+
+def alternatives(query: Any) -> list[tuple]:
+    """
+    The AND-terms of a query in Fido's normal form, each as the attrs Fido passes to a client.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from sunpy.net import attr, attrs as a
+    >>> from sunpy_jsocx.fidobatch import alternatives
+    >>> query = attr.and_(a.Time("2014-01-01", "2014-01-02"), a.Wavelength(171 * u.AA) | a.Wavelength(304 * u.AA))
+    >>> [len(term) for term in alternatives(query)]
+    [2, 2]
+    """
+    if isinstance(query, AttrOr):
+        return [term for sub in query.attrs for term in alternatives(sub)]
+    if isinstance(query, AttrAnd):
+        return [tuple(query.attrs)]
+    return [(query,)]
+
+
+class _Pending:
+    """The tables of one Fido search, computed at the first alternative and handed out one by one."""
+
+    def __init__(self, query: Any, server: str, terms: list[tuple]):
+        self.query = query  # held so that id(query) stays unique while the entry lives
+        self.server = server
+        self.terms = terms
+        self.tables: dict[int, JSOCXResponse] | None = None
+        self.lock = threading.Lock()
+
+
+def _same_term(x: tuple, y: tuple) -> bool:
+    return len(x) == len(y) and all(p is q for p, q in zip(x, y, strict=True))
+
+
+def answer(client: JSOCXClient, query: tuple) -> JSOCXResponse | None:
+    """
+    This alternative's table, if the client is answering a ``Fido.search`` with more JSOC alternatives.
+
+    Parameters
+    ----------
+    client : `~sunpy_jsocx.JSOCXClient`
+        The client Fido made for this alternative.
+    query : tuple of `~sunpy.net.attr.Attr`
+        The attrs Fido passed to ``client.search``.
+
+    Returns
+    -------
+    `~sunpy_jsocx.response.JSOCXResponse` or None
+        None when there is nothing to batch: search this alternative alone.
+    """
+    fido_query = running_fido_query(depth=1)
+    if fido_query is None:
+        return None
+    terms = alternatives(fido_query)
+    mine = [t for t in terms if client._can_handle_query(*t)]
+    if len(mine) < 2 or not any(_same_term(t, query) for t in mine):
+        return None
+    server = client.server
+    with _lock:
+        entry = _pending.get(id(fido_query))
+        if entry is None or entry.query is not fido_query or entry.server != server:
+            entry = _Pending(fido_query, server, mine)
+            _pending[id(fido_query)] = entry
+            while len(_pending) > _MAX_PENDING:
+                _pending.popitem(last=False)
+    with entry.lock:
+        if entry.tables is None:
+            try:
+                tables = client._search_alternatives(entry.terms)
+            except BaseException:
+                _forget(fido_query, entry)
+                raise
+            entry.tables = dict(enumerate(tables))
+        index = next((i for i, t in enumerate(entry.terms) if i in entry.tables and _same_term(t, query)), None)
+        if index is None:  # asked twice for the same alternative: search it again
+            return None
+        table = entry.tables.pop(index)
+        if not entry.tables:
+            _forget(fido_query, entry)
+    table.client = client
+    return table
+
+
+def _forget(fido_query: Any, entry: _Pending) -> None:
+    with _lock:
+        if _pending.get(id(fido_query)) is entry:
+            del _pending[id(fido_query)]
+
+
+def pending() -> int:
+    """How many Fido searches have tables waiting to be handed out (for tests)."""
+    with _lock:
+        return len(_pending)
