@@ -17,7 +17,8 @@ key's values become one record set, the others run in parallel. Each
 alternative still gets its own result table, with its own ``query_args`` and
 exactly the rows a search of that alternative alone gives, so what Fido shows
 and fetches does not change; only the number of requests does. The tables are
-kept until Fido asks for the other alternatives.
+kept, per running ``Fido.search`` call, until Fido asks for the other
+alternatives.
 
 If the running ``Fido.search`` cannot be found (the client is called directly,
 or a future sunpy works differently), each alternative is searched on its own,
@@ -41,12 +42,13 @@ if TYPE_CHECKING:
     from sunpy_jsocx.client import JSOCXClient
     from sunpy_jsocx.response import JSOCXResponse
 
-__all__ = ["answer", "alternatives", "running_fido_query"]
+__all__ = ["answer", "alternatives", "running_fido_search"]
 
 #: How far up the stack to look for ``Fido.search`` (it is 3 frames up today).
 _MAX_DEPTH = 12
-#: Fido searches whose tables are kept; more only if searches interleave across threads.
-_MAX_PENDING = 16
+#: Fido searches whose tables are kept (more than one only when searches run in several
+#: threads, or a search failed in another client before taking all its tables).
+_MAX_PENDING = 4
 
 _lock = threading.Lock()
 _pending: OrderedDict[int, _Pending] = OrderedDict()
@@ -60,9 +62,9 @@ def _fido_search_code():
     return getattr(UnifiedDownloaderFactory.search, "__code__", None)
 
 
-def running_fido_query(depth: int = 1) -> Any | None:
+def running_fido_search(depth: int = 1) -> tuple[Any, Any] | None:
     """
-    The query of the ``Fido.search`` call that (indirectly) called the caller, or None.
+    The frame and query of the ``Fido.search`` call that (indirectly) called the caller, or None.
 
     Parameters
     ----------
@@ -77,7 +79,8 @@ def running_fido_query(depth: int = 1) -> Any | None:
         if frame is None:
             return None
         if frame.f_code is code:
-            return frame.f_locals.get("query")
+            query = frame.f_locals.get("query")
+            return None if query is None else (frame, query)
         frame = frame.f_back
     return None
 
@@ -105,8 +108,10 @@ def alternatives(query: Any) -> list[tuple]:
 class _Pending:
     """The tables of one Fido search, computed at the first alternative and handed out one by one."""
 
-    def __init__(self, query: Any, server: str, terms: list[tuple]):
-        self.query = query  # held so that id(query) stays unique while the entry lives
+    def __init__(self, search: Any, server: str, terms: list[tuple]):
+        # The running Fido.search frame: one per call, even for the same query object, and
+        # held so that its id stays unique while the entry lives.
+        self.search = search
         self.server = server
         self.terms = terms
         self.tables: dict[int, JSOCXResponse] | None = None
@@ -133,19 +138,21 @@ def answer(client: JSOCXClient, query: tuple) -> JSOCXResponse | None:
     `~sunpy_jsocx.response.JSOCXResponse` or None
         None when there is nothing to batch: search this alternative alone.
     """
-    fido_query = running_fido_query(depth=1)
-    if fido_query is None:
+    running = running_fido_search(depth=1)
+    if running is None:
         return None
+    search, fido_query = running
     terms = alternatives(fido_query)
     mine = [t for t in terms if client._can_handle_query(*t)]
     if len(mine) < 2 or not any(_same_term(t, query) for t in mine):
         return None
     server = client.server
     with _lock:
-        entry = _pending.get(id(fido_query))
-        if entry is None or entry.query is not fido_query or entry.server != server:
-            entry = _Pending(fido_query, server, mine)
-            _pending[id(fido_query)] = entry
+        entry = _pending.get(id(search))
+        if entry is None or entry.search is not search or entry.server != server:
+            _prune()
+            entry = _Pending(search, server, mine)
+            _pending[id(search)] = entry
             while len(_pending) > _MAX_PENDING:
                 _pending.popitem(last=False)
     with entry.lock:
@@ -153,7 +160,7 @@ def answer(client: JSOCXClient, query: tuple) -> JSOCXResponse | None:
             try:
                 tables = client._search_alternatives(entry.terms)
             except BaseException:
-                _forget(fido_query, entry)
+                _forget(entry)
                 raise
             entry.tables = dict(enumerate(tables))
         index = next((i for i, t in enumerate(entry.terms) if i in entry.tables and _same_term(t, query)), None)
@@ -161,15 +168,29 @@ def answer(client: JSOCXClient, query: tuple) -> JSOCXResponse | None:
             return None
         table = entry.tables.pop(index)
         if not entry.tables:
-            _forget(fido_query, entry)
+            _forget(entry)
     table.client = client
     return table
 
 
-def _forget(fido_query: Any, entry: _Pending) -> None:
+def _prune() -> None:
+    """Drop the tables of Fido searches that have ended (say, failed in another client). Hold `_lock`."""
+    running = set()
+    for top in sys._current_frames().values():
+        frame = top
+        while frame is not None:
+            running.add(id(frame))
+            frame = frame.f_back
+    for key in [k for k, e in _pending.items() if id(e.search) not in running]:
+        _pending[key].search = None
+        del _pending[key]
+
+
+def _forget(entry: _Pending) -> None:
     with _lock:
-        if _pending.get(id(fido_query)) is entry:
-            del _pending[id(fido_query)]
+        if _pending.get(id(entry.search)) is entry:
+            del _pending[id(entry.search)]
+        entry.search = None  # let the frame go
 
 
 def pending() -> int:

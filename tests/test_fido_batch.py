@@ -30,7 +30,7 @@ def emu():
 @pytest.fixture
 def unbatched(monkeypatch):
     """Searches as if the running Fido search could not be found: one search per alternative."""
-    monkeypatch.setattr(fidobatch, "running_fido_query", lambda depth=1: None)
+    monkeypatch.setattr(fidobatch, "running_fido_search", lambda depth=1: None)
 
 
 def rs_lists(emu) -> int:
@@ -65,7 +65,7 @@ def test_fido_or_of_wavelengths_is_one_record_set(emu):
 def test_batched_tables_equal_one_search_per_alternative(emu, monkeypatch):
     batched = snapshot(three_wavelengths())
     assert rs_lists(emu) == 1
-    monkeypatch.setattr(fidobatch, "running_fido_query", lambda depth=1: None)
+    monkeypatch.setattr(fidobatch, "running_fido_search", lambda depth=1: None)
     emu.reset_stats()
     separate = snapshot(three_wavelengths())
     assert rs_lists(emu) == 3
@@ -147,9 +147,12 @@ class _OtherClient(BaseClient):
     """A second Fido client answering offline, to mix providers in one Fido search."""
 
     calls = 0
+    fail = False
 
     def search(self, *query):
         type(self).calls += 1
+        if type(self).fail:
+            raise ConnectionError("the other provider is down")
         return QueryResponseTable({"value": [q.value for q in query if isinstance(q, _Other)]}, client=self)
 
     def fetch(self, *args, **kwargs):  # pragma: no cover - never fetched
@@ -167,6 +170,7 @@ BaseClient._registry.pop(_OtherClient, None)
 @pytest.fixture
 def other_client():
     _OtherClient.calls = 0
+    _OtherClient.fail = False
     BaseClient._registry[_OtherClient] = _OtherClient._can_handle_query
     yield _OtherClient
     BaseClient._registry.pop(_OtherClient, None)
@@ -187,3 +191,16 @@ def test_the_same_fido_query_searched_twice_is_answered_twice(emu):
     assert rs_lists(emu) == 2
     assert snapshot(first) == snapshot(second)
     assert np.all(first[0]["WAVELNTH"] == 304)
+
+
+def test_a_search_that_failed_elsewhere_leaves_nothing_stale(emu, other_client):
+    query = (AIA & TIME & a.Wavelength(171 * u.AA)) | _Other("x") | (AIA & TIME & a.Wavelength(304 * u.AA))
+    other_client.fail = True
+    with pytest.raises(ConnectionError):
+        Fido.search(query)  # the same query object is Fido's query both times
+    assert rs_lists(emu) == 1
+    other_client.fail = False
+    res = Fido.search(query)
+    assert rs_lists(emu) == 2  # answered afresh, not from the failed search's leftovers
+    assert set(res[0]["WAVELNTH"]) == {171} and set(res[2]["WAVELNTH"]) == {304}
+    assert fidobatch.pending() == 0
