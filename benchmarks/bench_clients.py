@@ -278,16 +278,16 @@ def main(argv=None) -> int:
                 print(f"  ours vs floor: {o['wall']:.2f} s vs {fl:.2f} s = {o['wall'] / fl:.2f}x  (floor: {how}; "
                       f"{freq} requests); sunpy vs floor: wall {s['wall'] / fl:.1f}x, requests "
                       f"{total_s / freq:.1f}x (the most any client can gain here)")
-            if w == 2:
-                t = row["jsocxtar"]
-                total_t = t["api_requests"] + t["download_requests"]
-                print(f"  url-tar instead: requests sunpy/ours {total_s / total_t:.1f}x, wall sunpy/ours "
-                      f"{s['wall'] / t['wall']:.1f}x, at the cost of {t['exports']} export and its staging")
             else:
                 one = row["jsocx1"]
                 print(f"  ours vs floor: Fido OR of 7 {o['wall'] / fl:.2f}x, one attr {one['wall'] / fl:.2f}x "
                       f"(floor: {how}, {fl:.2f} s); peak RSS growth ours {o['peak_rss_growth_mb']:.0f} / "
                       f"{one['peak_rss_growth_mb']:.0f} MB vs sunpy {s['peak_rss_growth_mb']:.0f} MB")
+            if w == 2:
+                t = row["jsocxtar"]
+                total_t = t["api_requests"] + t["download_requests"]
+                print(f"  url-tar instead: requests sunpy/ours {total_s / total_t:.1f}x, wall sunpy/ours "
+                      f"{s['wall'] / t['wall']:.1f}x, at the cost of {t['exports']} export and its staging")
             row["floor"] = {"wall": fl, "requests": freq, "how": how}
             results[w] = row
     if args.json:
