@@ -257,7 +257,8 @@ def main(argv=None) -> int:
                 api, dl = _summ(stats["requests"])
                 run["api_requests"], run["download_requests"] = api, dl
                 row[client] = run
-                ops = ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in stats["requests"].items() if ":" in k)
+                ops = ", ".join(f"{k.split(':', 1)[-1]} {v}" for k, v in sorted(stats["requests"].items())
+                                if ":" in k or k not in ("jsoc_info", "jsoc_fetch", "download", "root"))
                 label = {"sunpy": "sunpy JSOCClient", "jsocx": "sunpy-jsocx", "jsocx1": "jsocx, one attr",
                          "drms": "bare drms query", "jsocxtar": "jsocx, url-tar"}[client]
                 print(f"  {label:17s} wall {run['wall']:7.2f} s | requests {api + dl:4d} (api {api}: {ops}; "
