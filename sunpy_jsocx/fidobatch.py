@@ -22,7 +22,9 @@ alternatives.
 
 If the running ``Fido.search`` cannot be found (the client is called directly,
 or a future sunpy works differently), each alternative is searched on its own,
-with the same results.
+with the same results. So is every alternative of a batch that fails, so that a
+bad alternative fails alone, exactly as without batching (sunpy 8 turns a
+client's error into an empty table with ``errors`` and keeps the other results).
 
 This relies on how sunpy's Fido calls clients, which is not a public
 interface; a hook in sunpy through which a client receives the whole query
@@ -115,7 +117,22 @@ class _Pending:
         self.server = server
         self.terms = terms
         self.tables: dict[int, JSOCXResponse] | None = None
+        self.served: set[int] = set()
+        self.failed = False
         self.lock = threading.Lock()
+
+
+def _walks(term: tuple) -> bool:
+    """Whether the walker accepts an alternative (it refuses contradictions before any request)."""
+    from sunpy.net import attr
+
+    from sunpy_jsocx.walker import walker
+
+    try:
+        walker.create(attr.and_(*term))
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _same_term(x: tuple, y: tuple) -> bool:
@@ -142,8 +159,7 @@ def answer(client: JSOCXClient, query: tuple) -> JSOCXResponse | None:
     if running is None:
         return None
     search, fido_query = running
-    terms = alternatives(fido_query)
-    mine = [t for t in terms if client._can_handle_query(*t)]
+    mine = [t for t in alternatives(fido_query) if client._can_handle_query(*t)]
     if len(mine) < 2 or not any(_same_term(t, query) for t in mine):
         return None
     server = client.server
@@ -156,19 +172,31 @@ def answer(client: JSOCXClient, query: tuple) -> JSOCXResponse | None:
             while len(_pending) > _MAX_PENDING:
                 _pending.popitem(last=False)
     with entry.lock:
-        if entry.tables is None:
-            try:
-                tables = client._search_alternatives(entry.terms)
-            except BaseException:
-                _forget(entry)
-                raise
-            entry.tables = dict(enumerate(tables))
-        index = next((i for i, t in enumerate(entry.terms) if i in entry.tables and _same_term(t, query)), None)
-        if index is None:  # asked twice for the same alternative: search it again
+        index = next((i for i, t in enumerate(entry.terms) if i not in entry.served and _same_term(t, query)), None)
+        if index is None:  # asked again for an alternative already answered: search it again
             return None
-        table = entry.tables.pop(index)
-        if not entry.tables:
+        entry.served.add(index)
+        if len(entry.served) == len(entry.terms):
             _forget(entry)
+        if entry.tables is None and not entry.failed:
+            # An alternative the walker refuses is left out, to fail on its own turn as it
+            # would without batching; the others are still answered together.
+            valid = [i for i, t in enumerate(entry.terms) if _walks(t)]
+            if len(valid) < 2:
+                entry.failed = True
+            if index not in valid or entry.failed:
+                return None
+            try:
+                tables = client._search_alternatives([entry.terms[i] for i in valid])
+            except Exception:
+                # Let every alternative be searched alone, so that one bad alternative
+                # fails alone, as without batching (sunpy 8 keeps the others' results).
+                entry.failed = True
+                return None
+            entry.tables = dict(zip(valid, tables, strict=True))
+        table = (entry.tables or {}).pop(index, None)
+    if table is None:
+        return None
     table.client = client
     return table
 
