@@ -21,7 +21,7 @@ from sunpy_jsocx.fetch import FetchJob, FetchPlan, attach_to_downloader
 from sunpy_jsocx.response import DEFAULT_DISPLAY, JSOCXResponse, build_table
 from sunpy_jsocx.seriesinfo import SeriesInfo
 from sunpy_jsocx.transport import Connection, connection
-from sunpy_jsocx.walker import can_handle_query, merge_blocks, merge_groups, same_values, walker
+from sunpy_jsocx.walker import can_handle_query, merge_groups, same_values, walker
 
 __all__ = ["JSOCXClient"]
 
@@ -179,12 +179,11 @@ class JSOCXClient(BaseClient):
             batched = fidobatch.answer(self, query)
             if batched is not None:
                 return batched
-        return self._search_alternatives([query], keys)[0]
+        return self._search_walked([walker.create(attr.and_(*query))], keys)[0]
 
-    def _search_alternatives(self, alternatives: Sequence[Sequence], keys: Sequence[str] | None = None
-                             ) -> list[JSOCXResponse]:
+    def _search_walked(self, walked: Sequence[list[dict]], keys: Sequence[str] | None = None) -> list[JSOCXResponse]:
         """
-        One result table per AND-term (a sequence of attrs), searched together.
+        One result table per AND-term, given as the query blocks the walker made of it.
 
         Record sets of different terms that differ only in prime-key values are
         asked for once and their rows dealt back to the terms; the others run in
@@ -194,8 +193,8 @@ class JSOCXClient(BaseClient):
         extra = list(keys or [])
         owners: list[int] = []
         blocks: list[dict] = []
-        for n, alternative in enumerate(alternatives):
-            for block in merge_blocks(walker.create(attr.and_(*alternative))):
+        for n, term_blocks in enumerate(walked):
+            for block in term_blocks:
                 owners.append(n)
                 blocks.append(block)
         groups: list[tuple[dict, list[int]]] = []
@@ -233,7 +232,7 @@ class JSOCXClient(BaseClient):
                     own["record_keywords"] = {int(r): known[int(r)] for r in cols.get("_recnum", ())}
                 parts[m] = (own, cols)
         return [self._response(conn, [parts[m] for m in range(len(blocks)) if owners[m] == n])
-                for n in range(len(alternatives))]
+                for n in range(len(walked))]
 
     def _response(self, conn: Connection, parts: list[tuple[dict, dict]]) -> JSOCXResponse:
         """The result table of one AND-term from its blocks' (resolved block, columns)."""

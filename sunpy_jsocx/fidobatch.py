@@ -122,17 +122,16 @@ class _Pending:
         self.lock = threading.Lock()
 
 
-def _walks(term: tuple) -> bool:
-    """Whether the walker accepts an alternative (it refuses contradictions before any request)."""
+def _walk(term: tuple) -> list[dict] | None:
+    """The query blocks of an alternative, or None if the walker refuses it (a contradiction)."""
     from sunpy.net import attr
 
     from sunpy_jsocx.walker import walker
 
     try:
-        walker.create(attr.and_(*term))
+        return walker.create(attr.and_(*term))
     except (ValueError, TypeError):
-        return False
-    return True
+        return None
 
 
 def _same_term(x: tuple, y: tuple) -> bool:
@@ -181,13 +180,14 @@ def answer(client: JSOCXClient, query: tuple) -> JSOCXResponse | None:
         if entry.tables is None and not entry.failed:
             # An alternative the walker refuses is left out, to fail on its own turn as it
             # would without batching; the others are still answered together.
-            valid = [i for i, t in enumerate(entry.terms) if _walks(t)]
+            walked = {i: _walk(t) for i, t in enumerate(entry.terms)}
+            valid = [i for i, blocks in walked.items() if blocks is not None]
             if len(valid) < 2:
                 entry.failed = True
             if index not in valid or entry.failed:
                 return None
             try:
-                tables = client._search_alternatives([entry.terms[i] for i in valid])
+                tables = client._search_walked([walked[i] for i in valid])
             except Exception:
                 # Let every alternative be searched alone, so that one bad alternative
                 # fails alone, as without batching (sunpy 8 keeps the others' results).

@@ -156,15 +156,15 @@ def test_the_good_alternatives_are_still_answered_together(emu):
 
 def test_a_failed_batch_request_falls_back_to_one_search_per_alternative(emu, monkeypatch):
     calls = []
-    real = JSOCXClient._search_alternatives
+    real = JSOCXClient._search_walked
 
-    def first_fails(self, terms, keys=None):
-        calls.append(len(terms))
+    def first_fails(self, walked, keys=None):
+        calls.append(len(walked))
         if len(calls) == 1:
             raise ConnectionError("JSOC is down")
-        return real(self, terms, keys)
+        return real(self, walked, keys)
 
-    monkeypatch.setattr(JSOCXClient, "_search_alternatives", first_fails)
+    monkeypatch.setattr(JSOCXClient, "_search_walked", first_fails)
     res = three_wavelengths()
     assert calls == [3, 1, 1, 1]  # the batch failed; each alternative was then searched alone
     assert [sorted(set(t["WAVELNTH"])) for t in res] == [[304], [171], [94]]
