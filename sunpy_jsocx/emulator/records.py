@@ -226,17 +226,35 @@ class RecordStore:
             batch = batch.take(slice(0, limit) if limit > 0 else slice(limit, None))
         return batch
 
+    def _end_slot(self, m: SeriesModel, first_slot: int, last_slot: int, last: bool, text: str) -> int:
+        """
+        The slot of the series' first (``^``) or last (``$``) existing record.
+
+        JSOC's ``$`` names the last record there is, so a data gap at the end of the
+        grid is skipped. Gaps last at most 20 minutes, so a few windows always suffice.
+        """
+        window = 512
+        lo, hi = first_slot, last_slot
+        while lo <= hi:
+            slots = np.arange(max(lo, hi - window + 1), hi + 1) if last else np.arange(lo, min(hi, lo + window - 1) + 1)
+            batch = self._expand(m, slots.astype(np.int64), {}, text)
+            kept = batch.slot[self._exists(batch)]
+            if len(kept):
+                return int(kept.max() if last else kept.min())
+            if last:
+                hi = int(slots.min()) - 1
+            else:
+                lo = int(slots.max()) + 1
+        return last_slot if last else first_slot
+
     def _time_slots(self, m: SeriesModel, items, first_slot, last_slot, text) -> np.ndarray:
         """Record grid indices selected by the items of a time filter (slot rounding applied)."""
         out = []
         for raw in items:
             try:
                 it = grammar.split_item(raw, is_time=True)
-                if it.kind == "first":
-                    out.append(np.array([first_slot]))
-                    continue
-                if it.kind == "last":
-                    out.append(np.array([last_slot]))
+                if it.kind in ("first", "last"):
+                    out.append(np.array([self._end_slot(m, first_slot, last_slot, it.kind == "last", text)]))
                     continue
                 t0 = jsoctime.parse_time(it.start)
                 a = float(m.grid_position(t0))
@@ -363,9 +381,11 @@ class RecordStore:
                 elif it.kind == "span":
                     wanted.append(np.arange(int(it.start), int(it.start) + int(it.duration), int(it.step or 1)))
                 elif it.kind == "first":
-                    wanted.append(np.array([m.recnum_base]))
+                    slot = self._end_slot(m, first_slot, last_slot, False, "")
+                    wanted.append(np.array([m.recnum_base + (slot - first_slot) * m.block]))
                 else:
-                    wanted.append(np.array([m.recnum_base + (last_slot - first_slot) * m.block + m.block - 1]))
+                    slot = self._end_slot(m, first_slot, last_slot, True, "")
+                    wanted.append(np.array([m.recnum_base + (slot - first_slot) * m.block + m.block - 1]))
         rec = np.unique(np.concatenate(wanted)) if wanted else np.zeros(0, np.int64)
         d = rec - m.recnum_base
         rec = rec[d >= 0]

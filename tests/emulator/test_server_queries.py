@@ -116,6 +116,28 @@ def test_rs_list_first_last_and_recnums(emulator):
     assert values(again, "T_REC") == [values(d, "T_REC")[1], values(d, "T_REC")[3]]
 
 
+def test_last_and_first_records_skip_data_gaps(clock):
+    # With the clock at this instant, the emulator's newest slot of hmi.M_45s (one day
+    # earlier) falls in one of its data gaps (checked below), as it did when this was found.
+    from datetime import UTC, datetime
+
+    from sunpy_jsocx.emulator import JSOCEmulator
+
+    clock.now = datetime(2026, 11, 24, 0, 22, 28, tzinfo=UTC).timestamp()
+    with JSOCEmulator(clock=clock) as emu:
+        gap_day = rs_list(emu, "hmi.M_45s[2026.11.23_00:00:00_TAI/1d]", key="T_REC,*recnum*")
+        times = values(gap_day, "T_REC")
+        newest_slot = "2026.11.23_00:22:"  # one day before the clock, within a gap
+        assert not any(t.startswith(newest_slot) for t in times)
+        last = rs_list(emu, "hmi.M_45s[$]", key="T_REC,*recnum*")
+        assert last["count"] == 1
+        assert values(last, "T_REC")[0] < "2026.11.23_00:22:00_TAI"
+        by_recnum = rs_list(emu, "hmi.M_45s[:#$]", key="T_REC,*recnum*")
+        assert values(by_recnum, "*recnum*") == values(last, "*recnum*")
+        interval = info(emu, op="series_struct", ds="hmi.M_45s")["Interval"]
+        assert interval["LastRecord"].startswith(f"hmi.M_45s[{values(last, 'T_REC')[0]}]")
+
+
 def test_rs_list_n_limits_from_either_end(emulator):
     ds = "hmi.M_45s[2012.01.01_00:00:00_TAI/10m]"
     all_ = values(rs_list(emulator, ds), "T_REC")
