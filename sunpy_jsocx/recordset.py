@@ -85,7 +85,7 @@ _SELECTS_NOTHING: Final = "Time, Wavelength or a PrimeKey must be given"
 def _grammar():
     # The record-set grammar lives with the emulator; importing it on first use keeps
     # ``import sunpy_jsocx.attrs`` from loading the emulator's HTTP server.
-    from sunpy_jsocx.emulator import grammar
+    from sunpy_jsocx import grammar
 
     return grammar
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import load_info, series_stems
 
-from sunpy_jsocx.emulator.grammar import Comparison, Literal, Name, parse, split_item
+from sunpy_jsocx.grammar import Comparison, Literal, Name, parse, split_item
 from sunpy_jsocx.jsoctime import parse_time
 from sunpy_jsocx.recordset import (
     PKRange,

@@ -15,7 +15,7 @@ from sunpy.net import attrs as a
 from sunpy.net.attr import AttrAnd, AttrOr, and_
 
 from sunpy_jsocx import attrs as jsocx
-from sunpy_jsocx.emulator.grammar import parse, split_item
+from sunpy_jsocx.grammar import parse, split_item
 from sunpy_jsocx.recordset import PKRange, build_recordset
 from sunpy_jsocx.walker import (
     REQUIRED_ATTRS,

@@ -22,8 +22,8 @@ __all__ = ["JSOCEmulator", "EmulatorConfig", "redirect_drms", "drms_server_confi
 
 
 def __getattr__(name):
-    # The server (and aiohttp) load only when used, so that the pure grammar module
-    # can be imported by the client without them.
+    # The server (and aiohttp) load only when used, so that importing the
+    # emulator package (e.g. for `redirect_drms`) stays cheap.
     if name in ("JSOCEmulator", "EmulatorConfig", "DEFAULT_REGISTERED"):
         from sunpy_jsocx.emulator import server
 

@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sunpy_jsocx import jsoctime
-from sunpy_jsocx.emulator import grammar
+from sunpy_jsocx import grammar, jsoctime
 from sunpy_jsocx.emulator.catalog import HARP_BLOCK, Catalog, SeriesModel
 from sunpy_jsocx.emulator.physics import EPHEMERIS, aia_channel, hash01, name_hash
 

@@ -1,4 +1,4 @@
-"""Tests for the record-set specification parser (`sunpy_jsocx.emulator.grammar`)."""
+"""Tests for the record-set specification parser (`sunpy_jsocx.grammar`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sunpy_jsocx.emulator.grammar import (
+from sunpy_jsocx.grammar import (
     BoolOp,
     Comparison,
     Filter,
@@ -701,3 +701,21 @@ def test_generated_record_sets_round_trip(series, filters, segs):
     for f in spec.filters:
         for item in f.items:
             assert split_item(item, is_time=True).kind in {"value", "range", "span", "first", "last"}
+
+
+def test_client_grammar_does_not_load_the_emulator():
+    # The grammar is shared by the client and the emulator; the client must use it without
+    # importing it from the emulator package (issue 8, layering).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sunpy_jsocx import recordset\n"
+        "g = recordset._grammar()\n"
+        "g.parse('hmi.m_45s[2014.01.01_TAI/1d]')\n"
+        "print(g.__name__, 'sunpy_jsocx.emulator.grammar' in sys.modules,"
+        " 'sunpy_jsocx.emulator.server' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["sunpy_jsocx.grammar", "False", "False"]

@@ -198,7 +198,7 @@ def parse(ds: str) -> list[RecordSetSpec]:
 
     Examples
     --------
-    >>> from sunpy_jsocx.emulator.grammar import parse
+    >>> from sunpy_jsocx.grammar import parse
     >>> spec, = parse("hmi.sharp_720s[4864][2014.11.30_00:00_TAI]{continuum, magnetogram}")
     >>> spec.series, [f.items for f in spec.filters], spec.segments
     ('hmi.sharp_720s', [('4864',), ('2014.11.30_00:00_TAI',)], ('continuum', 'magnetogram'))
@@ -418,7 +418,7 @@ def split_recnum_item(item: str) -> Item:
 
     Examples
     --------
-    >>> from sunpy_jsocx.emulator.grammar import split_recnum_item
+    >>> from sunpy_jsocx.grammar import split_recnum_item
     >>> split_recnum_item("#100-#200@2")
     Item(kind='range', start='100', end='200', duration=None, step='2')
     >>> split_recnum_item("#$").kind
@@ -487,7 +487,7 @@ def split_item(item: str, *, is_time: bool) -> Item:
 
     Examples
     --------
-    >>> from sunpy_jsocx.emulator.grammar import split_item
+    >>> from sunpy_jsocx.grammar import split_item
     >>> split_item("2016.04.01_TAI/1d@6h", is_time=True)
     Item(kind='span', start='2016.04.01_TAI', end=None, duration='1d', step='6h')
     >>> split_item("2014-01-01T00:00:00-2014-01-01T01:00:00", is_time=True)
@@ -872,7 +872,7 @@ def parse_where(text: str) -> Where:
 
     Examples
     --------
-    >>> from sunpy_jsocx.emulator.grammar import parse_where
+    >>> from sunpy_jsocx.grammar import parse_where
     >>> where = parse_where("QUALITY<'2' AND (EXPTIME>2 OR NOT WAVELNTH=171)")
     >>> sorted(where.names)
     ['EXPTIME', 'QUALITY', 'WAVELNTH']
@@ -1081,7 +1081,7 @@ def evaluate_where(
     Examples
     --------
     >>> import numpy as np
-    >>> from sunpy_jsocx.emulator.grammar import evaluate_where, parse_where
+    >>> from sunpy_jsocx.grammar import evaluate_where, parse_where
     >>> columns = {"QUALITY": np.array([0, 1, 2, 0x400]), "EXPTIME": np.array([2.9, 2.9, 1.0, np.nan])}
     >>> kinds = {"QUALITY": "int", "EXPTIME": "float"}
     >>> evaluate_where(parse_where("QUALITY<'2' AND EXPTIME>'2'"), columns.__getitem__, kinds=kinds.__getitem__)
