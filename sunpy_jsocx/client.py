@@ -252,10 +252,10 @@ class JSOCXClient(BaseClient):
             table = tables[0] if len(tables) == 1 else vstack(tables, join_type="outer", metadata_conflicts="silent")
         else:
             table = Table()
-        resp = JSOCXResponse(table, client=self, query_args=resolved, server=conn.url)
-        resp.display_keys = [k for k in display if k in resp.colnames] or slice(None)
-        resp.hide_keys = [c for c in resp.colnames if c.startswith("_")]
-        return resp
+        # What is shown and hidden is derived by the table from its columns and this list
+        # (never stored as sunpy's display_keys/hide_keys, which a display resets).
+        return JSOCXResponse(table, client=self, query_args=resolved, server=conn.url,
+                             display_columns=display)
 
     def _resolve(self, conn: Connection, block: dict, extra: list[str]):
         """A block resolved against the series (no request but cached metadata), and the keys to ask for."""

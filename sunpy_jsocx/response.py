@@ -8,6 +8,12 @@ query blocks (``query_args``) and the server it came from. All of these
 survive any indexing (int, slice, list, boolean mask, `Row`, Fido's
 ``res[i, ::2]``), so fetching any subset exports or downloads exactly the
 selected records.
+
+What a table shows is worked out from the table itself each time it is shown
+(the hidden columns from their names, the shown ones from ``display_columns``),
+never kept in the table's ``meta``: astropy gives every slice a shallow copy of
+``meta``, and sunpy's display code resets the display settings of the slice it
+prints, which would otherwise reset them on the table being shown too.
 """
 
 from __future__ import annotations
@@ -16,15 +22,80 @@ import re
 
 import numpy as np
 from astropy.table import TableAttribute
-from sunpy.net.base_client import QueryResponseTable
+from sunpy.net.base_client import QueryResponseRow, QueryResponseTable
 
 from sunpy_jsocx import jsoctime
 
-__all__ = ["JSOCXResponse", "DEFAULT_DISPLAY", "build_table"]
+__all__ = ["JSOCXResponse", "JSOCXRow", "DEFAULT_DISPLAY", "build_table"]
 
 #: Columns shown by default (the others stay in the table).
 DEFAULT_DISPLAY = ("T_REC", "TELESCOP", "INSTRUME", "WAVELNTH", "CAR_ROT")
 HIDDEN_PREFIX = "_"
+
+
+class _DisplaySetting(TableAttribute):
+    """
+    ``display_keys`` / ``hide_keys`` of a `JSOCXResponse`, kept off the table's ``meta``.
+
+    Reading gives the value set on this very table object (``unhide_columns``, or an
+    explicit assignment), else one derived from the table's columns. Setting stores
+    the value on the object only, so no slice, copy or other table sharing the
+    ``meta`` dictionary can change what this table shows.
+    """
+
+    def __init__(self, derive):
+        super().__init__()
+        self._derive = derive
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self._slot = f"_jsocx_{name}"
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__[self._slot]
+        except KeyError:
+            return self._derive(instance)
+
+    def __set__(self, instance, value):
+        instance.__dict__[self._slot] = value
+
+    def __delete__(self, instance):
+        instance.__dict__.pop(self._slot, None)
+
+
+def _hidden_columns(table) -> list[str]:
+    return [c for c in table.colnames if c.startswith(HIDDEN_PREFIX)]
+
+
+def _shown_columns(table):
+    wanted = table.display_columns or DEFAULT_DISPLAY
+    shown = [c for c in wanted if c in table.colnames and not c.startswith(HIDDEN_PREFIX)]
+    return shown or slice(None)
+
+
+class JSOCXRow(QueryResponseRow):
+    """
+    One row of a `JSOCXResponse`; its repr shows the same columns as the table's.
+
+    Every column, hidden ones included, can still be read (``row["_recnum"]``).
+    """
+
+    def _one_row(self):
+        index = self.index if self.index >= 0 else self.index + len(self._table)
+        return self._table[index:index + 1]._display_table
+
+    def _base_repr_(self, html=False):
+        table = self._one_row()
+        descr = [type(self).__name__, f"index={self.index}"]
+        if table.masked:
+            descr.append("masked=True")
+        return table._base_repr_(html, descr, max_width=-1, tableid=f"table{id(self._table)}")
+
+    def __str__(self):
+        return "\n".join(self._one_row().pformat(max_width=-1))
 
 
 class JSOCXResponse(QueryResponseTable):
@@ -33,8 +104,12 @@ class JSOCXResponse(QueryResponseTable):
 
     Shows ``T_REC``, ``TELESCOP``, ``INSTRUME``, ``WAVELNTH`` and ``CAR_ROT`` (and any
     keyword the query asked for); ``.show()`` reveals every column. ``T_REC`` is an
-    astropy `~astropy.time.Time` column in the series' time scale.
+    astropy `~astropy.time.Time` column in the series' time scale. Columns whose names
+    start with ``_`` (record numbers, record names, storage paths) are never shown
+    unless asked for with ``.show()``, but are always there to read.
     """
+
+    Row = JSOCXRow
 
     #: The query blocks the rows came from (see `sunpy_jsocx.walker`).
     query_args = TableAttribute()
@@ -42,11 +117,12 @@ class JSOCXResponse(QueryResponseTable):
     server = TableAttribute()
     #: Export requests made for this table by `~sunpy_jsocx.JSOCXClient.request_data` or ``fetch``.
     requests = TableAttribute()
+    #: Columns to show, in order (those absent are skipped); `DEFAULT_DISPLAY` when not set.
+    display_columns = TableAttribute()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.hide_keys is None:
-            self.hide_keys = [c for c in self.colnames if c.startswith(HIDDEN_PREFIX)]
+    # sunpy's display settings, derived from the table each time (see the module docstring).
+    display_keys = _DisplaySetting(_shown_columns)
+    hide_keys = _DisplaySetting(_hidden_columns)
 
     @property
     def recnums(self) -> list[int]:
