@@ -2,25 +2,34 @@
 Which JSOC server sunpy-jsocx talks to.
 
 The real JSOC by default. In order of precedence: the ``server`` given to
-`~sunpy_jsocx.JSOCXClient`, the innermost `use_server` block, the
+`~sunpy_jsocx.JSOCXClient`, the most recent `use_server` still in force, the
 ``JSOCX_SERVER`` environment variable, then `DEFAULT_SERVER`.
+
+`use_server` works both ways users write it::
+
+    sunpy_jsocx.use_server("http://127.0.0.1:8080")   # from now on, until reset_server()
+    with sunpy_jsocx.use_server("http://127.0.0.1:8080"):
+        ...                                           # only inside the block
+
+The setting is for the whole process (all threads see it, so the client's worker
+threads and parfive's downloads go to the same server as the search that started them).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
-__all__ = ["DEFAULT_SERVER", "current_server", "use_server", "normalise_server"]
+__all__ = ["DEFAULT_SERVER", "current_server", "use_server", "reset_server", "ServerSetting",
+           "normalise_server"]
 
 #: The real JSOC.
 DEFAULT_SERVER = "http://jsoc.stanford.edu/"
 
-_local = threading.local()
-_global_stack: list[str] = []
+_lock = threading.Lock()
+#: Settings in force, oldest first; the last one names the server.
+_settings: list[ServerSetting] = []
 
 
 def normalise_server(url: str) -> str:
@@ -32,6 +41,8 @@ def normalise_server(url: str) -> str:
     >>> normalise_server("http://127.0.0.1:8080")
     'http://127.0.0.1:8080/'
     """
+    if not isinstance(url, str):
+        raise TypeError(f"a JSOC server URL must be a string such as 'http://127.0.0.1:8080/', not {url!r}")
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValueError(f"{url!r} is not a JSOC server URL; expected http(s)://host[:port]/")
@@ -49,30 +60,127 @@ def current_server(explicit: str | None = None) -> str:
     """
     if explicit:
         return normalise_server(explicit)
-    if _global_stack:
-        return _global_stack[-1]
+    with _lock:
+        if _settings:
+            return _settings[-1].url
     env = os.environ.get("JSOCX_SERVER")
     if env:
         return normalise_server(env)
     return DEFAULT_SERVER
 
 
-@contextlib.contextmanager
-def use_server(url: str) -> Iterator[str]:
+class ServerSetting:
     """
-    Point every sunpy-jsocx query, export and download at ``url`` within the block.
+    A server chosen with `use_server`: in force from its creation until it is undone.
+
+    Leaving a ``with`` block on it, or calling `restore`, undoes it and, in the
+    calling thread, any plain `use_server` calls made since: the server in force
+    before is back. Settings made by other threads in the meantime stay.
+
+    Attributes
+    ----------
+    url : str
+        The server, with a trailing slash.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self._thread = threading.get_ident()
+        self._in_block = False
+        self._active = True
+
+    def __enter__(self) -> str:
+        self._in_block = True
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        """Undo this setting (and the calling thread's plain settings made after it)."""
+        with _lock:
+            if self not in _settings:
+                self._active = False
+                return
+            i = _settings.index(self)
+            me = threading.get_ident()
+            later = [s for s in _settings[i + 1:] if s._thread == me and not s._in_block]
+            for s in [self, *later]:
+                _settings.remove(s)
+                s._active = False
+
+    @property
+    def active(self) -> bool:
+        """Whether this setting is still in force (it may be shadowed by a newer one)."""
+        return self._active
+
+    def __repr__(self) -> str:
+        state = "active" if self._active else "restored"
+        return f"<sunpy_jsocx.use_server {self.url!r} ({state})>"
+
+
+def use_server(url: str) -> ServerSetting:
+    """
+    Point every sunpy-jsocx query, export and download at ``url``.
+
+    Works as a plain call (the server is used from now on, by every thread, until
+    `reset_server` or ``.restore()`` on the returned object) and as a ``with`` block
+    (the server before the block is back when it ends, even after an error). Settings
+    nest: the most recent one in force wins. A ``server`` given to
+    `~sunpy_jsocx.JSOCXClient` takes precedence over all of them.
+
+    Parameters
+    ----------
+    url : str
+        Base URL of a JSOC server, ``http(s)://host[:port]/``.
+
+    Returns
+    -------
+    ServerSetting
+        The setting, already in force; ``with`` on it gives ``url`` (with a trailing
+        slash) and undoes it at the end of the block.
+
+    Raises
+    ------
+    ValueError
+        If ``url`` is not an http(s) URL with a host.
 
     Examples
     --------
     >>> from sunpy_jsocx import use_server
-    >>> from sunpy_jsocx.config import current_server
+    >>> from sunpy_jsocx.config import current_server, reset_server
     >>> with use_server("http://127.0.0.1:8080"):
     ...     current_server()
     'http://127.0.0.1:8080/'
+    >>> setting = use_server("http://127.0.0.1:8081")
+    >>> current_server()
+    'http://127.0.0.1:8081/'
+    >>> setting.restore()   # or reset_server() to undo every plain call
     """
-    url = normalise_server(url)
-    _global_stack.append(url)
-    try:
-        yield url
-    finally:
-        _global_stack.remove(url)
+    setting = ServerSetting(normalise_server(url))
+    with _lock:
+        _settings.append(setting)
+    return setting
+
+
+def reset_server() -> None:
+    """
+    Undo every server set by a plain `use_server` call, in every thread.
+
+    ``with use_server(...)`` blocks still running keep their server until they end.
+    Afterwards the server is that of the innermost running block, else
+    ``$JSOCX_SERVER``, else `DEFAULT_SERVER`.
+
+    Examples
+    --------
+    >>> from sunpy_jsocx import use_server
+    >>> from sunpy_jsocx.config import current_server, reset_server
+    >>> _ = use_server("http://127.0.0.1:8080")
+    >>> reset_server()
+    >>> current_server() != "http://127.0.0.1:8080/"
+    True
+    """
+    with _lock:
+        for s in [s for s in _settings if not s._in_block]:
+            _settings.remove(s)
+            s._active = False
