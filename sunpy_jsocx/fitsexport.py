@@ -88,9 +88,11 @@ Examples
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import re
+from importlib import resources
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -123,9 +125,12 @@ _NOTE_NAME: Final = re.compile(r"\[([^\]\s:]+)(?::([A-Za-z]+))?\]\s*(.*)", re.AS
 _PER_SEGMENT_SUFFIX: Final = re.compile(r"_\d{3}$", re.ASCII)
 _IMPLICIT: Final = re.compile(r"cparms_sg\d+|.+_bzero|.+_bscale", re.ASCII | re.IGNORECASE)
 _COMMENTARY: Final = ("COMMENT", "HISTORY")
-_TIME_CONVERTED: Final = ("DATE", "DATE-OBS")
 _NOT_ASCII: Final = re.compile(r"[^\x20-\x7e]")
-_MISSING_UNITS: Final = ("", "none")
+_TIME_ZONES: Final = ("TAI", "ISO", "UTC", "UT", "TT", "TDT")
+_COMMENT_MAX: Final = 72  # CFITSIO's longest comment
+_STRING_MAX: Final = 68  # CFITSIO's longest string value on one card
+#: JSOC's fixed cards, comments and formats, each with the real header or JSOC source it was read from.
+_FACTS: Final = json.loads(resources.files("sunpy_jsocx").joinpath("data/jsoc_fits_cards.json").read_text())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,14 +218,14 @@ def _to_int(value: object, bits: int) -> int | None:
     if isinstance(value, bool | np.bool_):
         return int(value)
     if isinstance(value, numbers.Integral):
-        return int(value)
+        return _wrap_signed(int(value), bits)
     if isinstance(value, numbers.Real):
         return int(value) if math.isfinite(value) and float(value).is_integer() else None
     text = str(value).strip()
     try:
         if text.lower().startswith(("0x", "-0x")):
             return _wrap_signed(int(text, 16), bits)
-        return int(text)
+        return _wrap_signed(int(text), bits)
     except ValueError:
         pass
     try:
@@ -231,70 +236,113 @@ def _to_int(value: object, bits: int) -> int | None:
 
 
 def _to_float(value: object) -> float | None:
+    """The value as a float; None if it is not a number (NaN and infinities are numbers here)."""
     try:
-        f = float(value) if isinstance(value, numbers.Real) else float(str(value).strip())
-    except ValueError:
+        return float(value) if isinstance(value, numbers.Real) else float(str(value).strip())
+    except (ValueError, OverflowError):
         return None
-    return f if math.isfinite(f) else None
 
 
 def _clean_text(value: object) -> str:
     return _NOT_ASCII.sub("?", str(value).replace("\t", " ").replace("\r", "").replace("\n", " "))
 
 
-def _time_text(value: object) -> str | None:
-    """A time keyword value as JSOC's export writes it (None for JSOC's missing time)."""
-    text = str(value).strip()
-    try:
-        if math.isnan(jsoctime.parse_time(text)):
-            return None
-    except jsoctime.JSOCTimeError:
-        pass  # not a time JSOC could print; keep the string as given
-    return text[:-1] if text.endswith("Z") else text
+def _g_text(value: float, digits: int) -> str | None:
+    """
+    A real value as CFITSIO writes it with ``digits`` significant digits (``%.{digits}G``):
+    a decimal point is added when there is none (``720.``), and an exponent without one is
+    rewritten as ``%.1E``. None for NaN and infinities, which CFITSIO refuses (JSOC then
+    writes the keyword as missing).
+    """
+    if not math.isfinite(value):
+        return None
+    text = f"{value:.{digits}G}"
+    if "." not in text:
+        text = f"{value:.1E}" if "E" in text else text + "."
+    return text
 
 
-def _iso_utc(value: object) -> str | None:
-    """A time value in ISO 8601 UTC without ``Z`` (None if missing or unreadable)."""
+def _time_value(value: object, units: str) -> str | None:
+    """
+    A time keyword as JSOC's export prints it: in the keyword's time zone with three
+    decimals, ISO without the trailing ``Z``; None for JSOC's missing time.
+    """
     text = str(value).strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[0-9:.]+Z?", text, re.ASCII):
-        return text.rstrip("Z")
     try:
         t = jsoctime.parse_time(text)
     except jsoctime.JSOCTimeError:
-        return None
+        return text[:-1] if text.endswith("Z") else text  # not a time JSOC could print; keep it
     if math.isnan(t):
         return None
-    return jsoctime.format_time(t, "ISO", 3).rstrip("Z")
+    zone = (units or "").strip().upper()
+    try:
+        out = jsoctime.format_time(t, zone if zone in _TIME_ZONES else "TAI", _FACTS["time_decimals"])
+    except (ValueError, jsoctime.JSOCTimeError):  # pragma: no cover - zones are checked above
+        out = text
+    return out[:-1] if out.endswith("Z") else out
 
 
-def _cast(value: object, cast: str) -> object | None:
+def _is_missing(value: object, drms_type: str) -> bool:
+    """Whether ``value`` is DRMS's missing value for ``drms_type``."""
+    t = drms_type.lower()
+    if t in _INT_TYPES:
+        v = _to_int(value, _INT_TYPES[t])
+        return v is not None and v == -(1 << (_INT_TYPES[t] - 1))
+    if t in _REAL_TYPES:
+        f = _to_float(value)
+        return f is not None and math.isnan(f)
+    if t == "time":
+        try:
+            return math.isnan(jsoctime.parse_time(str(value).strip()))
+        except jsoctime.JSOCTimeError:
+            return False
+    return str(value) == ""
+
+
+# A FITS value: (kind, python value) with kind one of "int", "float", "str", "bool", "null".
+_Value = tuple[str, object]
+
+
+def _cast(value: object, cast: str, drms_type: str) -> _Value | None:
     cast = cast.upper()
     if cast == "INTEGER":
-        return _to_int(value, 64)
+        v = _to_int(value, 64)
+        return None if v is None else ("int", v)
     if cast == "FLOAT":
-        return _to_float(value)
+        f = _to_float(value)
+        return None if f is None else ("float", (f, _FACTS["float_digits"]["double"]))
     if cast == "LOGICAL":
         f = _to_float(value)
-        return None if f is None else f != 0
-    return _clean_text(value)
+        return None if f is None else ("bool", f != 0)
+    if drms_type.lower() == "time":
+        return ("str", _time_value(value, "") or str(value))
+    return ("str", _clean_text(value))
 
 
-def _convert(value: object, drms_type: str, cast: str | None) -> object | None:
-    """The FITS value of a DRMS keyword value, or None to leave the keyword out."""
+def _convert(value: object, drms_type: str, cast: str | None, units: str) -> _Value | None:
+    """The FITS value of a DRMS keyword value; ("null", None) when DRMS calls it missing; None to leave it out."""
     if value is None:
         return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if cast and cast.upper() in ("INTEGER", "FLOAT", "STRING", "LOGICAL"):
-        return _cast(value, cast)
     t = (drms_type or "string").lower()
+    if _is_missing(value, t):
+        return ("null", None)
+    if cast and cast.upper() in ("INTEGER", "FLOAT", "STRING", "LOGICAL"):
+        return _cast(value, cast, t)
     if t in _INT_TYPES:
-        return _to_int(value, _INT_TYPES[t])
+        v = _to_int(value, _INT_TYPES[t])
+        return None if v is None else ("int", v)
     if t in _REAL_TYPES:
-        return _to_float(value)
+        f = _to_float(value)
+        if f is None:
+            return None
+        if t == "float":
+            with np.errstate(over="ignore"):
+                f = float(np.float32(f))
+        return ("float", (f, _FACTS["float_digits"][t]))
     if t == "time":
-        return _time_text(value)
-    return _clean_text(value)
+        text = _time_value(value, units)
+        return ("null", None) if text is None else ("str", text)
+    return ("str", _clean_text(value))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,41 +350,112 @@ def _convert(value: object, drms_type: str, cast: str | None) -> object | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _comment(units: object, note: str, drms_name: str, fits_name: str) -> tuple[str, str]:
-    prefix = f"[{units}] " if units is not None and str(units).strip().lower() not in _MISSING_UNITS else ""
-    suffix = f" {{{drms_name}}}" if fits_name.upper() != drms_name.upper() else ""
-    return _clean_text(prefix + note.strip()).strip(), suffix
+def _short_comment(text: str, braced: str | None) -> str:
+    """
+    JSOC's short comment: ``text`` up to its first ``-`` (``--`` stands for one ``-``), with
+    trailing blanks removed and `` {braced}`` appended when it was cut.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch != "-":
+            out.append(ch)
+        elif i + 1 < len(text):
+            if text[i + 1] == "-":
+                out.append("-")
+                i += 1
+            else:
+                short = "".join(out).rstrip()
+                return f"{short} {{{braced}}}" if braced else short
+        i += 1
+    return "".join(out)
 
 
-def _card_images(keyword: str, value: object, comment: tuple[str, str]) -> list[str]:
-    """80-character card images of one keyword, with the comment trimmed to fit."""
-    body, suffix = comment
-    full = (body + suffix).strip()
-    plain = fits.Card(keyword, value).image
-    if len(plain) > _CARD:  # a long string: CONTINUE cards; keep the comment short
-        image = fits.Card(keyword, value, full[:47]).image
-    elif not full or len(plain.rstrip()) > _CARD - 4:
-        image = plain
+def _keyword_comment(note: str, drms_name: str, fits_name: str) -> str:
+    """The comment of a keyword before its units: the description without its ``[NAME]``, cut short."""
+    text = note.strip(" ")
+    first, _, rest = text.partition(" ")
+    if len(first) > 2 and first.startswith("[") and first.endswith("]"):
+        text = rest
     else:
-        # Short values are padded to column 30 before a comment; find where the comment starts.
-        room = _CARD - (len(fits.Card(keyword, value, "x").image.rstrip()) - 1)
-        if room <= 0:
-            image = plain
-        else:
-            if len(full) > room:
-                keep = room - len(suffix)
-                full = (body[:keep].rstrip() + suffix).strip() if keep > 0 else full[:room]
-            image = fits.Card(keyword, value, full).image
-    return [image[i:i + _CARD] for i in range(0, len(image), _CARD)]
+        text = note
+    braced = drms_name if drms_name.upper() != fits_name.upper() else None
+    if not text:
+        return ""
+    long = f"{text} {{{braced}}}" if braced else text
+    return _clean_text(_short_comment(long, braced))
+
+
+def _with_units(comment: str, units: object, missing: bool) -> str:
+    unit = str(units or "").strip()
+    prefix = "" if unit.lower() in _FACTS["units_left_out"] else f"[{_clean_text(unit)}] "
+    if missing:
+        body = _FACTS["missing_comment"] + (f" {comment}" if comment else "")
+        return prefix + body
+    return (prefix + comment).rstrip()
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''").ljust(8) + "'"
+
+
+def _card(name: str, field: str, comment: str, *, left: bool = False) -> str:
+    """One 80-character card as CFITSIO lays it out: value field to column 30, `` / comment``, cut at 80."""
+    if name.startswith("HIERARCH "):
+        head = f"{name} = {field}"
+    else:
+        head = f"{name:8}= " + (f"{field:20}" if left else f"{field:>20}")
+    if comment:
+        head += " / " + comment[:_COMMENT_MAX]
+    return head[:_CARD].ljust(_CARD)
+
+
+def _string_cards(name: str, text: str, comment: str) -> list[str]:
+    """A string keyword, with CONTINUE cards (CFITSIO's long-string convention) past 68 characters."""
+    escaped = text.replace("'", "''")
+    if len(escaped) <= _STRING_MAX:
+        return [_card(name, _quoted(text), comment, left=True)]
+    pieces: list[str] = []
+    current = ""
+    for ch in text:
+        part = ch.replace("'", "''")
+        if len(current) + len(part) > _STRING_MAX - 1:
+            pieces.append(current)
+            current = ""
+        current += part
+    pieces.append(current)
+    cards = [f"{name:8}= '{pieces[0]}&'".ljust(_CARD)]
+    cards += [f"CONTINUE  '{p}&'".ljust(_CARD) for p in pieces[1:-1]]
+    last = "'" + pieces[-1].ljust(8) + "'"
+    tail = f"CONTINUE  {last:20}" + (f" / {comment[:_COMMENT_MAX]}" if comment else "")
+    cards.append(tail[:_CARD].ljust(_CARD))
+    return cards
+
+
+def _value_cards(name: str, value: _Value, comment: str) -> list[str]:
+    kind, v = value
+    if kind == "null":
+        return [_card(name, "", comment)]
+    if kind == "int":
+        return [_card(name, str(v), comment)]
+    if kind == "bool":
+        return [_card(name, "T" if v else "F", comment)]
+    if kind == "float":
+        number, digits = v  # type: ignore[misc]
+        text = _g_text(number, digits)
+        return [_card(name, text if text is not None else "", comment)]
+    if name.startswith("HIERARCH "):
+        return [_card(name, _quoted(str(v)), comment)]
+    return _string_cards(name, str(v), comment)
 
 
 def _commentary_images(keyword: str, text: object) -> list[str]:
-    lines = str(text).replace("\r", "").split("\n")
+    """COMMENT and HISTORY cards: one card per 72 characters of each line of the value."""
     images = []
-    for raw_line in lines:
-        line = _NOT_ASCII.sub("?", raw_line.replace("\t", " ")).rstrip()
-        chunks = [line[i:i + 72] for i in range(0, len(line), 72)] or [""]
-        images += [f"{keyword:8}{chunk}".ljust(_CARD) for chunk in chunks]
+    for raw_line in str(text).replace("\r", "").split("\n"):
+        line = _NOT_ASCII.sub("?", raw_line.replace("\t", " "))
+        images += [f"{keyword:8}{line[i:i + 72]}".ljust(_CARD) for i in range(0, len(line), 72)]
     return images
 
 
@@ -355,31 +474,32 @@ def _segment_number(keyword_defs: Sequence[Mapping], segment: str | None) -> int
     return None
 
 
+def _wcs_default(drms_name: str) -> float | None:
+    m = re.fullmatch(r"([A-Za-z]+)\d+", drms_name)
+    return _FACTS["wcs_missing_defaults"].get(m.group(1).upper()) if m else None
+
+
 def _drms_cards(keywords: Mapping[str, object], keyword_defs: Sequence[Mapping],
-                segment: str | None) -> tuple[list[tuple[str, list[str]]], bool]:
-    """
-    The exported cards as (FITS name, card images) in series order, and whether a
-    long string needs ``LONGSTRN``.
-    """
+                segment: str | None) -> list[tuple[str, list[str]]]:
+    """The exported cards of the record's DRMS keywords as (FITS name, card images), in series order."""
     segnum = _segment_number(keyword_defs, segment)
+    instance_defs = {str(kw.get("name", "")).upper(): kw for kw in keyword_defs}
     out: list[tuple[str, list[str]]] = []
     used: set[str] = set()
-    long_strings = False
-    names = {str(kw.get("name", "")).upper() for kw in keyword_defs}
-
-    def add(fits_name: str, images: list[str]) -> None:
-        nonlocal long_strings
-        out.append((fits_name, images))
-        used.add(fits_name)
-        long_strings = long_strings or any(img.startswith("CONTINUE") for img in images)
 
     for kw in keyword_defs:
         name = str(kw.get("name", ""))
         scope = str(kw.get("recscope", "variable")).lower()
         if not name or scope == "index" or _IMPLICIT.fullmatch(name):
             continue
+        if _PER_SEGMENT_SUFFIX.search(name) and name[:-4].upper() in instance_defs \
+                and str(instance_defs[name[:-4].upper()].get("recscope", "")).lower() == "segment":
+            continue  # the definition of one segment's instance, used through its template below
+        drms_name = name
         if scope == "segment" and segnum is not None and f"{name}_{segnum:03d}" in keywords:
-            value = keywords[f"{name}_{segnum:03d}"]
+            drms_name = f"{name}_{segnum:03d}"
+            value = keywords[drms_name]
+            kw = instance_defs.get(drms_name.upper(), kw)  # noqa: PLW2901 (an instance may have its own note)
         elif name in keywords:
             value = keywords[name]
         elif scope == "constant":
@@ -389,39 +509,74 @@ def _drms_cards(keywords: Mapping[str, object], keyword_defs: Sequence[Mapping],
         base = _PER_SEGMENT_SUFFIX.sub("", name) if scope == "segment" else name
         note = str(kw.get("note") or "")
         fits_name = fits_keyword_name(base, note)
-        _, cast, rest = _note_cast(note)
+        _, cast, _ = _note_cast(note)
+        units = kw.get("units")
+        drms_type = str(kw.get("type", "string"))
         if fits_name in _COMMENTARY:
-            if value is not None:
-                add(fits_name, _commentary_images(fits_name, value))
+            if value is not None and str(value) != "":
+                out.append((fits_name, _commentary_images(fits_name, value)))
             continue
-        if fits_name in _JSOC_RESERVED or _STRUCTURAL.fullmatch(fits_name):
+        if base.upper() in _JSOC_RESERVED or fits_name in _JSOC_RESERVED or _STRUCTURAL.fullmatch(fits_name):
             continue
-        if fits_name in _TIME_CONVERTED:
-            fits_value = _iso_utc(value)
+        comment = _keyword_comment(note, drms_name, fits_name)
+        if base.upper() in ("DATE", "DATE__OBS"):
+            # JSOC's date handler: ISO keywords only, three decimals; a missing DATE is left out.
+            if str(units or "").strip().upper() != "ISO":
+                continue
+            text = _time_value(value, "ISO")
+            if text is None:
+                continue
+            fits_value: _Value | None = ("str", text)
         else:
-            fits_value = _convert(value, str(kw.get("type", "string")), cast)
+            fits_value = _convert(value, drms_type, cast, str(units or ""))
         if fits_value is None:
             continue
+        if fits_value[0] == "null" and (default := _wcs_default(base)) is not None:
+            fits_value = ("float", (default, _FACTS["float_digits"]["double"]))
         keyword = fits_name if fits_name not in used else f"HIERARCH {name}"
-        add(fits_name if keyword == fits_name else name.upper(),
-            _card_images(keyword, fits_value, _comment(kw.get("units"), rest, name, fits_name)))
+        used.add(fits_name)
+        out.append((fits_name if keyword == fits_name else name.upper(),
+                    _value_cards(keyword, fits_value, _with_units(comment, units, fits_value[0] == "null"))))
+    return out
 
-    if "DATE-OBS" not in used:
-        for source in ("T_OBS", "T_REC"):
-            if source in keywords and (date_obs := _iso_utc(keywords[source])) is not None:
-                add("DATE-OBS", _card_images("DATE-OBS", date_obs, (f"[ISO] from {source}", "")))
-                break
-    if "WAVEUNIT" not in names and "WAVEUNIT" not in used:
-        for kw in keyword_defs:
-            if str(kw.get("name", "")).upper() == "WAVELNTH" and "WAVELNTH" in used:
-                unit = str(kw.get("units") or "").strip()
-                if unit.lower() not in _MISSING_UNITS:
-                    add("WAVEUNIT", _card_images("WAVEUNIT", unit, ("Wavelength unit (units of WAVELNTH)", "")))
-    if "*recnum*" in keywords and "RECNUM" not in used:
-        recnum = _to_int(keywords["*recnum*"], 64)
-        if recnum is not None:
-            add("RECNUM", _card_images("RECNUM", recnum, ("Recnum", "")))
-    return out, long_strings
+
+def _trailer_cards(series: str | None, recnum: int | None, segment: str | None,
+                   primekeys: Sequence[str] | None) -> list[tuple[str, list[str]]]:
+    """RECNUM, DRMS_ID, PRIMARYK and LICENSE, as JSOC appends them after the record's keywords."""
+    facts = {f["name"]: f for f in _FACTS["trailer"]}
+    out = []
+    if recnum is not None:
+        out.append(("RECNUM", [_card("RECNUM", str(recnum), facts["RECNUM"]["comment"])]))
+        if series:
+            drms_id = facts["DRMS_ID"]["format"].format(series=series, recnum=recnum,
+                                                       segment=segment or facts["DRMS_ID"]["no_segment"])
+            out.append(("DRMS_ID", _string_cards("DRMS_ID", drms_id, facts["DRMS_ID"]["comment"])))
+    if primekeys:
+        out.append(("PRIMARYK", _string_cards("PRIMARYK", facts["PRIMARYK"]["separator"].join(primekeys),
+                                              facts["PRIMARYK"]["comment"])))
+    out.append(("LICENSE", _string_cards("LICENSE", facts["LICENSE"]["value"], facts["LICENSE"]["comment"])))
+    return out
+
+
+def _headsum(cards: list[str]) -> str:
+    """
+    The HEADSUM value: the encoded FITS checksum of a header-only HDU holding the exported keyword
+    cards, as DRMS computes it (``cfitsio_generate_checksum``). Our reconstruction of that HDU does
+    not reproduce JSOC's values (see ``tests/test_fits_fidelity.py``).
+    """
+    preamble = [
+        _card("SIMPLE", "T", "file does conform to FITS standard"),
+        _card("BITPIX", "8", "number of bits per data pixel"),
+        _card("NAXIS", "0", "number of data axes"),
+        _card("EXTEND", "T", "FITS dataset may contain extensions"),
+    ]
+    return _encode_checksum(_ones_complement_sum(_header_bytes(preamble + cards)))
+
+
+def _longstrn_cards() -> list[str]:
+    fact = {f["name"]: f for f in _FACTS["trailer"]}["LONGSTRN"]
+    return [_card("LONGSTRN", _quoted(fact["value"]), fact["comment"], left=True),
+            *(f"COMMENT {line}".ljust(_CARD) for line in _FACTS["longstrn_comments"])]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -551,15 +706,32 @@ def _encode_checksum(value: int) -> str:
     return bytes(chars[15:] + chars[:15]).decode("ascii")
 
 
-def _with_checksum(cards: list[str], data: bytes) -> list[str]:
-    """``cards`` plus deterministic CHECKSUM and DATASUM cards for this header and data."""
-    datasum = _ones_complement_sum(data)
-    base = [*cards,
-            fits.Card("CHECKSUM", "0" * 16, "HDU checksum").image,
-            fits.Card("DATASUM", str(datasum), "data unit checksum").image]
-    total = _ones_complement_sum(_header_bytes(base), datasum)
-    base[-2] = fits.Card("CHECKSUM", _encode_checksum(total), "HDU checksum").image
-    return base
+def _checksum_cards(cards: list[str], data: bytes, date: str | None) -> list[str]:
+    """
+    ``cards`` with valid CHECKSUM and DATASUM, as CFITSIO's ``fits_write_chksum`` leaves them:
+    cards already there keep their place, new ones go to the end; a DATASUM that is still right
+    is kept with its date, since the data did not change.
+    """
+    out = list(cards)
+    datasum = str(_ones_complement_sum(data))
+
+    def comment(key: str) -> str:
+        return _FACTS[key].format(date=date) if date else _FACTS[key].split(" updated")[0]
+
+    def put(key: str, image: str) -> None:
+        where = [i for i, c in enumerate(out) if _card_keyword(c) == key]
+        if where:
+            out[where[0]] = image
+        else:
+            out.append(image)
+
+    old = [c for c in out if _card_keyword(c) == "DATASUM"]
+    put("CHECKSUM", _card("CHECKSUM", _quoted("0" * 16), comment("checksum_comment"), left=True))
+    if not old or _card_value(old[0]) != datasum:
+        put("DATASUM", _card("DATASUM", _quoted(datasum), comment("datasum_comment"), left=True))
+    total = _ones_complement_sum(_header_bytes(out), int(datasum))
+    put("CHECKSUM", _card("CHECKSUM", _quoted(_encode_checksum(total)), comment("checksum_comment"), left=True))
+    return out
 
 
 def _card_keyword(card: str) -> str:
@@ -568,18 +740,8 @@ def _card_keyword(card: str) -> str:
     return card[:8].rstrip()
 
 
-def _join(hdus: list[_HDU], checksummed: set[int]) -> bytes:
-    parts = []
-    for i, hdu in enumerate(hdus):
-        cards = _with_checksum(hdu.cards, hdu.data) if i in checksummed else hdu.cards
-        parts += [_header_bytes(cards), hdu.data]
-    return b"".join(parts)
-
-
-def _strip_checksums(hdu: _HDU) -> bool:
-    had = any(_card_keyword(c) in ("CHECKSUM", "DATASUM") for c in hdu.cards)
-    hdu.cards = [c for c in hdu.cards if _card_keyword(c) not in ("CHECKSUM", "DATASUM")]
-    return had
+def _has_checksums(hdu: _HDU) -> bool:
+    return any(_card_keyword(c) in ("CHECKSUM", "DATASUM") for c in hdu.cards)
 
 
 def _image_hdu_index(hdus: list[_HDU]) -> int:
@@ -598,13 +760,25 @@ def _is_fits(raw: bytes) -> bool:
     return raw[:9] == b"SIMPLE  =" and len(raw) >= _BLOCK
 
 
+def _checksum_date(export_time: str | None, keywords: Mapping[str, object]) -> str | None:
+    """The date in the checksum comments: the export time if given, else the record's DATE."""
+    for source in (export_time, keywords.get("DATE")):
+        if source is None:
+            continue
+        text = _time_value(source, "ISO")
+        if text and re.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", text):
+            return text[:19]
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Public entry point
 # ---------------------------------------------------------------------------------------------
 
 
 def fits_export_bytes(asis: bytes, keywords: Mapping[str, object], keyword_defs: Sequence[Mapping], *,
-                      segment: str | None = None) -> bytes:
+                      segment: str | None = None, series: str | None = None, recnum: int | None = None,
+                      primekeys: Sequence[str] | None = None, export_time: str | None = None) -> bytes:
     """
     The ``protocol=fits`` export of a stored segment file.
 
@@ -622,12 +796,26 @@ def fits_export_bytes(asis: bytes, keywords: Mapping[str, object], keyword_defs:
         The record's keyword values as ``jsoc_info?op=rs_list`` returns them
         (strings such as ``"6173.0"``, ``"0x00000000"``,
         ``"2012.01.01_00:00:45_TAI"``), or numbers. The pseudo-keyword
-        ``*recnum*`` adds ``RECNUM``.
+        ``*recnum*`` gives the record number when ``recnum`` is not given.
     keyword_defs : sequence of mapping
         The series' ``series_struct["keywords"]`` (``name``, ``type``,
-        ``recscope``, ``defval``, ``units``, ``note``).
+        ``recscope``, ``defval``, ``units``, ``note``). A definition named after
+        one segment's instance of a per-segment keyword (``BUNIT_000``) gives
+        that instance its own description.
     segment : str, optional
-        The segment the file belongs to; selects per-segment keyword values.
+        The segment the file belongs to; selects per-segment keyword values and
+        names the segment in ``DRMS_ID``.
+    series : str, optional
+        The series name, for ``DRMS_ID`` (``series:recnum:segment``).
+    recnum : int, optional
+        The record number, for ``RECNUM`` and ``DRMS_ID``.
+    primekeys : sequence of str, optional
+        The series' prime keys (``series_struct["primekeys"]``), for ``PRIMARYK``.
+    export_time : str, optional
+        When the export was made (any JSOC or ISO time), written into the
+        comments of ``CHECKSUM`` (and of ``DATASUM`` when it changes) as JSOC
+        does. Without it the record's ``DATE`` is used, so the same inputs
+        always give the same bytes.
 
     Returns
     -------
@@ -651,24 +839,28 @@ def fits_export_bytes(asis: bytes, keywords: Mapping[str, object], keyword_defs:
     >>> defs = [{"name": "WAVELNTH", "type": "float", "recscope": "constant", "defval": "6173.0",
     ...          "units": "Angstrom", "note": "For HMI: 6173.3 Angstroms"},
     ...         {"name": "DATAMIN", "type": "float", "recscope": "variable", "units": "Gauss", "note": ""}]
-    >>> out = fits_export_bytes(buf.getvalue(), {"DATAMIN": "nan"}, defs)
-    >>> with fits.open(io.BytesIO(out)) as hdul:
+    >>> out = fits_export_bytes(buf.getvalue(), {"DATAMIN": "nan"}, defs, series="hmi.x", recnum=7,
+    ...                         segment="image", primekeys=["T_REC"])
+    >>> with fits.open(io.BytesIO(out), checksum=True) as hdul:
     ...     hdr = hdul[1].header
-    ...     print(hdr["WAVELNTH"], hdr["WAVEUNIT"], "DATAMIN" in hdr, int(hdul[1].data.sum()))
-    6173.0 Angstrom False 120
+    ...     print(hdr["WAVELNTH"], hdr.comments["DATAMIN"], hdr["DRMS_ID"], int(hdul[1].data.sum()))
+    6173.0 [Gauss] (MISSING) hmi.x:7:image 120
     >>> fits_export_bytes(b"l n nu\\n", {}, defs)
     b'l n nu\\n'
     """
     raw = bytes(asis)
     if not _is_fits(raw):
         return raw
+    if recnum is None and "*recnum*" in keywords:
+        recnum = _to_int(keywords["*recnum*"], 64)
     hdus = _split_fits(raw)
     target = _image_hdu_index(hdus)
     hdu = hdus[target]
-    checksummed = {i for i, h in enumerate(hdus) if _strip_checksums(h)}
+    checksummed = {i for i, h in enumerate(hdus) if _has_checksums(h)} | {target}
 
-    new_cards, long_strings = _drms_cards(keywords, keyword_defs, segment)
-    replaced = {name for name, _ in new_cards} - set(_COMMENTARY)
+    new_cards = _drms_cards(keywords, keyword_defs, segment) + _trailer_cards(series, recnum, segment, primekeys)
+    headsum = _headsum([image for _, images in new_cards for image in images])
+    replaced = ({name for name, _ in new_cards} | {"HEADSUM"}) - set(_COMMENTARY)
     kept: list[str] = []
     skipping = False
     for card in hdu.cards:
@@ -678,7 +870,23 @@ def fits_export_bytes(asis: bytes, keywords: Mapping[str, object], keyword_defs:
         skipping = key in replaced and not _STRUCTURAL.fullmatch(key)
         if not skipping:
             kept.append(card)
-    if long_strings and not any(_card_keyword(c) == "LONGSTRN" for c in kept):
-        kept.append(fits.Card("LONGSTRN", "OGIP 1.0", "The OGIP long string convention may be used").image)
-    hdu.cards = kept + [image for _, images in new_cards for image in images]
-    return _join(hdus, checksummed)
+    trailer = [_card("HEADSUM", _quoted(headsum), {f["name"]: f for f in _FACTS["trailer"]}["HEADSUM"]["comment"],
+                     left=True)]
+    if not any(_card_keyword(c) == "LONGSTRN" for c in kept):
+        trailer += _longstrn_cards()
+    hdu.cards = kept + [image for _, images in new_cards for image in images] + trailer
+    date = _checksum_date(export_time, keywords)
+    parts = []
+    for i, h in enumerate(hdus):
+        cards = _checksum_cards(h.cards, h.data, date) if i in checksummed else h.cards
+        parts += [_header_bytes(cards), h.data]
+    return b"".join(parts)
+
+
+def _join(hdus: list[_HDU], checksummed: set[int]) -> bytes:
+    """The FITS file of ``hdus``, with CHECKSUM and DATASUM (no date) in the HDUs of ``checksummed``."""
+    parts = []
+    for i, hdu in enumerate(hdus):
+        cards = _checksum_cards(hdu.cards, hdu.data, None) if i in checksummed else hdu.cards
+        parts += [_header_bytes(cards), hdu.data]
+    return b"".join(parts)

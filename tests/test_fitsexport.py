@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from sunpy_jsocx.emulator.render import render_asis, scaled_wcs
 from sunpy_jsocx.fitsexport import fits_export_bytes, fits_keyword_name
 
-SHARED = Path(__file__).parents[1] / ".." / "shared" / "jsoc-reference" / "series_struct"
+SHARED = Path(__file__).parent / "data" / "jsoc-reference" / "series_struct"
 SIZE = 64
 TINY_ASIS = render_asis("x", "s", {}, size=8, kind="generic", seed=1)
 
@@ -28,7 +28,7 @@ TINY_ASIS = render_asis("x", "s", {}, size=8, kind="generic", seed=1)
 def series_struct(name: str) -> dict:
     path = SHARED / f"{name}.json"
     if not path.exists():
-        pytest.skip(f"{path} is not available")
+        pytest.fail(f"{path} is missing: it ships with the tests (tests/data/jsoc-reference)")
     return json.loads(path.read_text())
 
 

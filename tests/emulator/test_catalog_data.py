@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "sunpy_jsocx" / "emulator" / "data"
 SERIES_DIR = DATA / "series"
-SHARED = ROOT.parent / "shared"
+SHARED = ROOT / "tests" / "data"  # copies of ../shared/jsoc-reference, see tests/data/README.rst
 REFERENCE = SHARED / "jsoc-reference"
 
 SERIES_FILES = sorted(SERIES_DIR.glob("*.json"))
@@ -92,7 +92,7 @@ def step_seconds(keywords, key):
     return float(step_kw["defval"]) * STEP_UNITS[unit]
 
 
-requires_shared = pytest.mark.skipif(not REFERENCE.is_dir(), reason="../shared reference data not available")
+requires_shared = pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"{REFERENCE} (shipped with the tests) is missing")
 
 
 @pytest.fixture(params=SERIES_FILES, ids=SERIES_IDS)
