@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -13,22 +14,77 @@ import pytest
 REGISTERED = "user@example.org"
 
 
-def test_drms_online_test_suite_passes_against_the_emulator(tmp_path):
-    """Run the tests drms marks ``jsoc`` (and its other remote tests) with drms redirected."""
+def _drms_suite_env(*paths):
     import sunpy_jsocx
 
     root = str(Path(sunpy_jsocx.__file__).resolve().parents[1])
-    env = dict(os.environ, JSOC_EMAIL=REGISTERED,
-               PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    cmd = [sys.executable, "-m", "pytest", "--pyargs", "drms.tests", "-p", "sunpy_jsocx.emulator.drms_suite",
-           "-m", "(jsoc or remote_data) and not kis", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-           "--rootdir", str(tmp_path), "-W", "ignore::DeprecationWarning"]
-    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    return dict(os.environ, JSOC_EMAIL=REGISTERED,
+                PYTHONPATH=os.pathsep.join(filter(None, [root, *map(str, paths), os.environ.get("PYTHONPATH")])))
+
+
+def _summary(out):
+    """pytest's closing counts, e.g. ``{"passed": 4, "deselected": 173}``."""
+    line = [line for line in out.splitlines() if " in " in line and ("passed" in line or "skipped" in line)][-1]
+    return {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", line.split(" in ")[0])}
+
+
+def test_drms_online_test_suite_passes_against_the_emulator(tmp_path):
+    """Run the tests drms marks ``jsoc`` (and its other remote tests) with drms redirected."""
+    from sunpy_jsocx.emulator.drms_suite import suite_command
+
+    proc = subprocess.run(suite_command(tmp_path), cwd=tmp_path, env=_drms_suite_env(), capture_output=True,
+                          text=True, timeout=900)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-6000:]
-    summary = [line for line in out.splitlines() if " in " in line and "passed" in line][-1]
-    assert "failed" not in summary and "skipped" not in summary and "error" not in summary, out[-3000:]
-    assert int(summary.split(" passed")[0].split()[-1]) >= 30, summary
+    summary = _summary(out)
+    assert set(summary) <= {"passed", "deselected", "warning", "warnings"}, out[-3000:]
+    assert summary["passed"] >= 30, summary
+
+
+# What pytest-remotedata does to drms's tests (an option defaulting to "none", and a skip of every
+# test marked remote_data while it is "none"), as a stand-in where the real plugin is not installed
+# (it must not be installed into the development environment just for this test).
+REMOTEDATA_STANDIN = """
+import pytest
+
+def pytest_addoption(parser):
+    parser.addoption("--remote-data", nargs="?", const="any", default="none",
+                     choices=["astropy", "any", "github", "none"])
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("remote_data") is not None and item.config.getvalue("remote_data") == "none":
+        pytest.skip("need --remote-data option to run")
+"""
+
+
+def _with_remote_data_plugin(tmp_path, *args):
+    """Run drms's suite where a --remote-data plugin is loaded: pytest-remotedata itself, or the stand-in."""
+    from sunpy_jsocx.emulator.drms_suite import suite_command
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "remotedata_standin.py").write_text(REMOTEDATA_STANDIN)
+    real = importlib.util.find_spec("pytest_remotedata") is not None  # then it loads itself
+    cmd = suite_command(tmp_path, *(() if real else ("-p", "remotedata_standin")), *args)
+    proc = subprocess.run(cmd, cwd=tmp_path, env=_drms_suite_env(plugins), capture_output=True, text=True,
+                          timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    return _summary(out), out
+
+
+@pytest.mark.parametrize("given", [(), ("--remote-data=any",), ("--remote-data",)])
+def test_drms_suite_runs_where_a_remote_data_plugin_is_installed(tmp_path, given):
+    """With a --remote-data plugin present, drms's remote_data tests run (not skip), flag given or not."""
+    summary, out = _with_remote_data_plugin(tmp_path, *given, "-k", "test_series_list")
+    # test_series_list_all and three test_series_list_schemata
+    assert summary.get("passed") == 4 and set(summary) <= {"passed", "deselected", "warning", "warnings"}, out[-3000:]
+
+
+def test_drms_suite_keeps_an_explicit_remote_data_none(tmp_path):
+    """Only the default is overridden: ``--remote-data=none`` on the command line still skips."""
+    summary, out = _with_remote_data_plugin(tmp_path, "--remote-data=none", "-k", "test_series_list_all")
+    assert summary.get("skipped") == 1 and set(summary) <= {"skipped", "deselected", "warning", "warnings"}, out[-3000:]
 
 
 @pytest.fixture
