@@ -19,55 +19,65 @@ exports such segments unconverted.
 
 How the header is built
 -----------------------
-The rules follow JSOC's export code (``fitsexport.c`` in DRMS):
+The rules are JSOC's, read from its DRMS export sources (``fitsexport.c`` and
+``cfitsio.c`` of github.com/lm-jps/drms) and checked card for card against real
+JSOC export headers in sunpy's test data (``tests/test_fits_fidelity.py``). The
+fixed cards, comments and formats are data, each with its source, in
+``sunpy_jsocx/data/jsoc_fits_cards.json``.
 
 * **Which keywords.** Every keyword of ``keyword_defs`` in series order, except
   keywords with ``recscope`` ``index`` (such as ``T_REC_index``) and the
   keywords DRMS creates implicitly for each segment: ``cparms_sgNNN`` (the
   compression parameters) and ``<segment>_bzero``/``<segment>_bscale`` (their
   values are already the file's ``BZERO``/``BSCALE``). Keywords with
-  ``recscope`` ``segment`` are per-segment: for ``segment`` number ``NNN`` the
-  value of ``<NAME>_NNN`` is used (falling back to ``<NAME>``). A keyword
-  missing from ``keywords`` is left out, except a ``constant`` one, whose value
-  is its ``defval``. Names that are structural in the file (``SIMPLE``,
-  ``BITPIX``, ``NAXISn``, ``BZERO``, ``BSCALE``, ``BLANK``, ``Z*`` compression
-  keywords, ``TFORMn`` ...) are never written.
+  ``recscope`` ``segment`` are per-segment: for segment number ``NNN`` the
+  value of ``<NAME>_NNN`` is used (falling back to ``<NAME>``), and the
+  comment names ``<NAME>_NNN``; this is how ``BUNIT`` comes from
+  ``BUNIT_000``. A keyword missing from ``keywords`` is left out, except a
+  ``constant`` one, whose value is its ``defval``. Names that are structural in
+  the file (``SIMPLE``, ``BITPIX``, ``NAXISn``, ``BZERO``, ``BSCALE``,
+  ``BLANK``, ``Z*`` compression keywords, ``TFORMn`` ...) are never written.
 * **Values.** By DRMS type: ``char``/``short``/``int``/``longlong`` become FITS
   integers (``0x...`` strings are hexadecimal and wrap to the signed width of
-  the type, as the C value does: ``"0x80000000"`` as an ``int`` is
-  -2147483648); ``float``/``double`` become FITS reals, and NaN or infinite
-  values are left out; ``string`` becomes a string (non-ASCII characters become
-  ``?``; long strings use the ``CONTINUE`` convention and ``LONGSTRN`` is
-  written); ``time`` stays the string JSOC printed, without the trailing ``Z``
-  of ISO times, which FITS does not allow, and JSOC's missing time
-  (``-4712.01.01_11:59:28_TAI``) is left out. A value that cannot be read as its
-  type is left out. A description starting with ``[NAME:TYPE]`` casts the value
-  to ``INTEGER``, ``FLOAT``, ``STRING`` or ``LOGICAL``, as in DRMS.
+  the type); ``float`` values are written as CFITSIO's ``%.9G`` of the 32-bit
+  value and ``double`` as ``%.17G`` (``720.``, ``23.584617600000001``);
+  ``string`` becomes a string padded to 8 characters (non-ASCII characters
+  become ``?``; long strings use ``CONTINUE`` cards); ``time`` is printed in
+  the keyword's time zone with three decimals (``2024.06.28_00:00:00.000_TAI``,
+  ISO as ``2024-08-02T03:25:51.000``, without the ``Z`` that FITS forbids). A
+  description starting with ``[NAME:TYPE]`` casts the value to ``INTEGER``,
+  ``FLOAT``, ``STRING`` or ``LOGICAL``.
+* **Missing values.** DRMS's missing value (NaN, the most negative integer of
+  the type, the empty string, JSOC's missing time) gives a card without a value
+  and the comment ``[units] (MISSING) description``, as JSOC writes it.
+  Missing ``CRPIXn``, ``CRVALn`` and ``CROTAn`` are written as ``0.`` and
+  ``CDELTn`` as ``1.``, as JSOC's WCS handler does. A missing ``DATE`` is left out.
 * **Names.** See `fits_keyword_name`. When two keywords would get the same
   name, the later one is written as ``HIERARCH <DRMS name>``.
-* **Comments.** ``[units] description``, with units left out when they are
-  ``none``, the leading ``[NAME]`` of the description removed and
-  ``{DRMS name}`` appended when the FITS name differs, trimmed so that each card
-  keeps to 80 characters.
-* **COMMENT and HISTORY** become commentary cards, one per line of the value.
-* **DATE and DATE-OBS** are written in ISO 8601 UTC (``2014-01-01T00:00:07.570``),
-  converted from other time systems if needed, as JSOC's date handler does.
-* **Derived keywords** (not in JSOC's own export; documented here because they
-  make the file self-describing for sunpy and other readers):
+* **Comments.** ``[units] description {DRMS name}``: units are left out when
+  they are ``none``, ``na`` or empty, the leading ``[NAME]`` of the description
+  is removed, ``{DRMS name}`` is added when the FITS name differs, and the
+  description ends before its first ``-`` (``--`` stands for a ``-``), as JSOC's
+  "short comment"; cards are cut at 80 characters.
+* **COMMENT and HISTORY** become commentary cards, one per 72 characters of
+  each line of the value.
+* **DATE and DATE__OBS** (``DATE-OBS``) are written only when their units are
+  ``ISO``, as JSOC's date handler does.
+* **After the keywords**, as JSOC appends them: ``RECNUM`` (when the record
+  number is known), ``DRMS_ID`` (``series:recnum:segment``, when the series is
+  known too), ``PRIMARYK`` (the prime keys, when given), ``LICENSE``,
+  ``HEADSUM`` and ``LONGSTRN`` with CFITSIO's four COMMENT cards about it.
+* **Checksums.** ``CHECKSUM`` and ``DATASUM`` are always written and valid
+  (the FITS checksum convention), as every JSOC export has them: cards already
+  in the stored file keep their place, and an unchanged ``DATASUM`` keeps its
+  card and date. The comments carry the export time (``HDU checksum updated
+  2024-08-02T19:29:45``), or the record's ``DATE`` when no export time is given,
+  so the output is deterministic.
 
-  - ``DATE-OBS`` from ``T_OBS`` (or ``T_REC`` if there is no ``T_OBS``) in ISO
-    UTC, when the record has no usable ``DATE__OBS``. HMI's ``DATE__OBS`` is
-    ``T_OBS`` minus half an exposure; without an exposure time ``T_OBS`` is the
-    best estimate, and sunpy's HMI and AIA maps take their reference date from
-    ``T_OBS`` anyway.
-  - ``WAVEUNIT`` from the units of ``WAVELNTH`` (``Angstrom`` for HMI), when the
-    series has no ``WAVEUNIT`` keyword.
-  - ``RECNUM`` when ``keywords`` holds the pseudo-keyword ``*recnum*``, as JSOC
-    writes the record number into every exported file.
-
-* **Checksums.** If the stored HDU has ``CHECKSUM``/``DATASUM``, both are
-  recomputed for the new header (the comments carry no date, so the output is
-  deterministic); otherwise none are added.
+What still differs from JSOC: ``HEADSUM`` is computed the way DRMS describes it
+(the checksum of a header-only HDU of the exported keywords), but its value does
+not reproduce JSOC's; JSOC's export also rewrites the keyword cards of a stored
+file that already holds them in place, where this writer appends them.
 
 Examples
 --------
@@ -80,10 +90,11 @@ Examples
 ...               fits.CompImageHDU(np.zeros((4, 4), dtype=np.int32))]).writeto(buf)
 >>> defs = [{"name": "T_REC", "type": "time", "recscope": "ts_eq", "units": "TAI", "note": "Slot time"},
 ...         {"name": "QUALITY", "type": "int", "recscope": "variable", "units": "none", "note": ""}]
->>> out = fits_export_bytes(buf.getvalue(), {"T_REC": "2014.01.01_00:00:45_TAI", "QUALITY": "0x00000000"}, defs)
+>>> out = fits_export_bytes(buf.getvalue(), {"T_REC": "2014.01.01_00:00:45_TAI", "QUALITY": "0x00000000"}, defs,
+...                         series="hmi.M_45s", recnum=42, segment="magnetogram", primekeys=["T_REC", "CAMERA"])
 >>> hdr = fits.getheader(io.BytesIO(out), 1)
->>> hdr["T_REC"], hdr["QUALITY"], hdr["DATE-OBS"]
-('2014.01.01_00:00:45_TAI', 0, '2014-01-01T00:00:10.000')
+>>> hdr["T_REC"], hdr["QUALITY"], hdr["DRMS_ID"], hdr["PRIMARYK"]
+('2014.01.01_00:00:45.000_TAI', 0, 'hmi.M_45s:42:magnetogram', 'T_REC, CAMERA')
 """
 
 from __future__ import annotations
@@ -92,12 +103,11 @@ import json
 import math
 import numbers
 import re
-from importlib import resources
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from typing import Final
 
 import numpy as np
-from astropy.io import fits
 
 from sunpy_jsocx import jsoctime
 

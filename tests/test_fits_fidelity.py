@@ -76,18 +76,15 @@ def split_comment(comment: str) -> tuple[str, bool, str, str | None]:
     return units, missing, comment, braced
 
 
-def value_type(field: str, fits_name: str, known: dict[str, str]) -> str:
-    if field.startswith("'"):
-        return "string"
-    if fits_name in known:
-        return known[fits_name]
+def value_type(field: str) -> str:
+    """The DRMS type a real numeric value field shows: ``float`` when it is CFITSIO's ``%.9G`` of a 32-bit value."""
     if re.fullmatch(r"-?\d+", field):
         return "int"
-    number = float(field)
-    if f"{float(np.float32(number)):.9G}".rstrip(".") == field.rstrip(".").replace("E+0", "E+").replace("E-0", "E-") \
-            or f"{float(np.float32(number)):.9G}" in (field, field.rstrip(".")):
-        return "float"
-    return "double"
+    number = float(np.float32(float(field)))
+    text = f"{number:.9G}"
+    if "." not in text:
+        text = f"{number:.1E}" if "E" in text else text + "."
+    return "float" if text == field else "double"
 
 
 def rebuild(name: str):
@@ -124,7 +121,7 @@ def rebuild(name: str):
             continue
         parsed = fits.Card.fromstring(card)
         comment = header.comments[key] if key in header else parsed.comment
-        field = card[10:].split(" / ")[0].strip() if card[10:].lstrip().startswith("'") is False else "'"
+        field = card[10:].split(" / ")[0].strip()
         units, missing, note, braced = split_comment(comment)
         drms = names.get(key, key) if braced is None or braced.endswith("...") else braced
         if braced is None and key != drms and fits_keyword_name(drms) != key:
@@ -138,13 +135,12 @@ def rebuild(name: str):
         if missing:
             dtype = types.get(key, "float")
             value: object = {"int": "-2147483648", "string": "", "time": "-4712.01.01_11:59:28_TAI"}.get(dtype, "nan")
+        elif isinstance(parsed.value, str):
+            dtype = "time" if TIME.match(header.get(key, parsed.value)) else "string"
+            value = header[key] if header[key].strip() else card[11:card.index("'", 11)]  # keep blanks
         else:
-            if isinstance(parsed.value, str):
-                dtype = "time" if TIME.match(header[key] if key in header else parsed.value) else "string"
-                value = header[key] if header[key].strip() else card[11:card.index("'", 11)]
-            else:
-                dtype = value_type(field, key, {}) if not isinstance(parsed.value, bool) else "int"
-                value = field
+            dtype = value_type(field)
+            value = field
         if dtype == "time" and units == "":
             units = "none"
         note_text = note
@@ -193,16 +189,12 @@ def stored_file(header: fits.Header) -> bytes:
 
 
 def exported_cards(name: str) -> tuple[list[str], list[str], bytes]:
+    """Our export of the rebuilt record: (our cards from the first DRMS card on, the real ones, the file)."""
     inputs, real, header = rebuild(name)
-    asis = stored_file(header)
-    out = fits_export_bytes(asis, **inputs)
-    index = 1 if header["BITPIX"] > 0 else 0
-    with fits.open(io.BytesIO(out)) as hdul:
-        raw = hdul[index]._header_str if hasattr(hdul[index], "_header_str") else None
-    cards = _raw_cards(out, index)
+    out = fits_export_bytes(stored_file(header), **inputs)
+    cards = _raw_cards(out, 1 if header["BITPIX"] > 0 else 0)
     first = real[0][:8].rstrip()
-    ours = cards[[c[:8].rstrip() for c in cards].index(first):]
-    return ours, real, out if raw is None else out
+    return cards[[c[:8].rstrip() for c in cards].index(first):], real, out
 
 
 def _raw_cards(raw: bytes, index: int) -> list[str]:
@@ -222,7 +214,8 @@ def _raw_cards(raw: bytes, index: int) -> list[str]:
         header = fits.Header.fromstring("".join(cards))
         size = 0
         if header.get("NAXIS", 0):
-            size = abs(header["BITPIX"]) // 8 * int(np.prod([header[f"NAXIS{i}"] for i in range(1, header["NAXIS"] + 1)]))
+            axes = [header[f"NAXIS{i}"] for i in range(1, header["NAXIS"] + 1)]
+            size = abs(header["BITPIX"]) // 8 * int(np.prod(axes))
             size = (size + header.get("PCOUNT", 0)) * header.get("GCOUNT", 1)
         pos += -(-size // 2880) * 2880
         hdu += 1
@@ -314,3 +307,21 @@ def test_synoptic_headers_match(name):
     keys = [c[:8].rstrip() for c in cards]
     assert "DRMS_ID" in keys, "no DRMS_ID: these files were not made by the current export"
     assert header["WAVELNTH"] == 6173.0
+
+
+def sunpy_test_data() -> Path | None:
+    try:
+        from sunpy.data.test import rootdir
+    except ImportError:
+        return None
+    path = Path(rootdir)
+    return path if (path / CURRENT[0]).exists() else None
+
+
+@pytest.mark.parametrize("name", CURRENT + MDI + SYNOPTIC)
+def test_shipped_headers_are_sunpys(name):
+    """The copies under tests/data/jsoc-headers are sunpy's test data, unchanged."""
+    root = sunpy_test_data()
+    if root is None:
+        pytest.skip("sunpy's test data (sunpy/data/test) is not installed; the shipped copies are used")
+    assert (DATA / name).read_bytes() == (root / name).read_bytes()

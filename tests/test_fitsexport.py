@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -160,34 +161,39 @@ def test_every_series_keyword_is_written_with_its_drms_type(hmi_export, hmi_defs
         if fits_name in ("COMMENT", "HISTORY"):
             continue
         value = record.get(name, kw["defval"] if kw["recscope"] == "constant" else None)
-        if value is None or value in ("nan",) or (kw["type"] == "time" and value.startswith("-4712")):
+        if value is None:
             assert fits_name not in hdr or fits_name == "DATE-OBS", name
+            continue
+        if hdr.comments[fits_name].split("] ")[-1].startswith("(MISSING)"):  # JSOC's card for a missing value
+            assert hdr[fits_name] is None, name
             continue
         assert fits_name in hdr, name
         assert type(hdr[fits_name]) is expected_python_type(kw["type"]), name
         checked += 1
-    assert checked >= 45
+    assert checked >= 40
 
 
 def test_values_are_converted_by_drms_type(hmi_export):
     hdr = header(hmi_export[2])
     assert hdr["QUALITY"] == 0
-    assert hdr["QUALLEV1"] == -2147483648  # 0x80000000 in a 32-bit int
+    assert hdr["QUALLEV1"] is None  # 0x80000000 is DRMS's missing int
+    assert hdr.comments["QUALLEV1"].startswith("(MISSING)")
     assert hdr["CALVER64"] == 0x413
     assert hdr["CAMERA"] == 2
     assert hdr["WAVELNTH"] == 6173.0
     assert isinstance(hdr["WAVELNTH"], float)
     assert hdr["DSUN_OBS"] == pytest.approx(DSUN)
     assert hdr["TELESCOP"] == "SDO/HMI"
-    assert hdr["T_REC"] == "2014.01.01_00:00:45_TAI"
-    assert hdr["DATE"] == "2014-01-05T05:53:08"  # ISO without the Z that FITS forbids
-    assert hdr["TRECEPOC"] == "1993.01.01_00:00:00_TAI"  # a constant: its defval
+    assert hdr["T_REC"] == "2014.01.01_00:00:45.000_TAI"  # three decimals, as JSOC writes times
+    assert hdr["DATE"] == "2014-01-05T05:53:08.000"  # ISO without the Z that FITS forbids
+    assert hdr["TRECEPOC"] == "1993.01.01_00:00:00.000_TAI"  # a constant: its defval
     assert hdr["CADENCE"] == 45.0
 
 
-def test_nan_missing_index_and_implicit_keywords_are_left_out(hmi_export):
+def test_nan_is_written_as_missing_and_index_and_implicit_keywords_are_left_out(hmi_export):
     hdr = header(hmi_export[2])
-    assert "DATAMIN" not in hdr  # nan
+    assert hdr["DATAMIN"] is None  # nan: JSOC's "(MISSING)" card
+    assert "(MISSING)" in hdr.comments["DATAMIN"]
     assert hdr["DATAMAX"] == pytest.approx(2845.3)
     for absent in ("HGLN_OBS", "HGLT_OBS", "TRECINDE", "CPARMSSG", "MAGNETOG", "T_REC_IN"):
         assert absent not in hdr
@@ -248,8 +254,45 @@ def test_any_string_value_and_note_give_valid_cards(value, note, units):
         warnings.simplefilter("error")
         out = fits_export_bytes(TINY_ASIS, {"SOME_LONG_NAME": value}, defs)
         hdr = header(out)
-    assert hdr["SOMELONG"] == value.rstrip()  # FITS strings do not keep trailing blanks
+    if value == "":  # DRMS's missing string: a card without a value
+        assert hdr["SOMELONG"] is None
+    elif "'/" in value:  # astropy misreads these (see below); read the cards by the FITS standard
+        assert fits_string(out, "SOMELONG") == value.rstrip()
+    else:
+        assert hdr["SOMELONG"] == value.rstrip()  # FITS strings do not keep trailing blanks
     assert all(len(card.image) % 80 == 0 for card in hdr.cards)
+
+
+def fits_string(raw: bytes, keyword: str) -> str:
+    """A string keyword read by the FITS standard (quotes doubled inside, CONTINUE cards joined by '&')."""
+    text = raw.decode("latin-1")  # the data unit is binary; only header cards are read
+    cards = [text[i:i + 80] for i in range(0, len(text), 80)]
+    start = next(i for i, c in enumerate(cards) if c[:8].rstrip() == keyword and c[8:10] == "= ")
+    value, i = "", start
+    while True:
+        field = cards[i][10:].lstrip()
+        m = re.match(r"'((?:[^']|'')*)'", field)
+        part = m.group(1).replace("''", "'")
+        if part.rstrip().endswith("&") and cards[i + 1].startswith("CONTINUE"):
+            value += part.rstrip()[:-1]
+            i += 1
+            continue
+        return (value + part).rstrip()
+
+
+def test_string_with_a_quote_before_a_slash_is_written_by_the_fits_standard():
+    defs = [{"name": "NOTE", "type": "string", "recscope": "variable", "units": "none", "note": ""}]
+    out = fits_export_bytes(TINY_ASIS, {"NOTE": "a'/b"}, defs)
+    assert b"NOTE    = 'a''/b   '" in out
+    assert fits_string(out, "NOTE") == "a'/b"
+
+
+@pytest.mark.xfail(strict=True, reason="astropy 8.0 reads the valid card NOTE = 'a''/b' as \"a'\" (its string "
+                   "pattern ends at a doubled quote followed by '/'); no FITS writing avoids it, "
+                   "CONTINUE cards included")
+def test_astropy_reads_a_quote_before_a_slash():
+    defs = [{"name": "NOTE", "type": "string", "recscope": "variable", "units": "none", "note": ""}]
+    assert header(fits_export_bytes(TINY_ASIS, {"NOTE": "a'/b"}, defs))["NOTE"] == "a'/b"
 
 
 def test_per_segment_keywords_take_the_segments_value():
@@ -338,11 +381,11 @@ def test_uncompressed_stored_images_get_their_keywords_in_the_primary_header(hmi
         assert len(hdul) == 1
         assert hdul[0].header["BUNIT"] == "Gauss"
         assert list(hdul[0].header.keys()).count("BUNIT") == 1
-        assert hdul[0].header["T_REC"] == "2014.01.01_00:00:45_TAI"
+        assert hdul[0].header["T_REC"] == "2014.01.01_00:00:45.000_TAI"
         np.testing.assert_array_equal(hdul[0].data, data)
 
 
-def test_cfitsio_style_files_with_dated_checksums_and_comments(hmi_defs):
+def test_cfitsio_style_files_with_dated_checksums_and_comments(hmi_defs, header_cards):
     """Real stored files may carry FITS-format COMMENTs and checksums whose comments hold a date."""
     data = np.arange(64 * 64, dtype=np.int32).reshape(64, 64) - 2000
     data[0, :5] = -2147483648
@@ -358,17 +401,46 @@ def test_cfitsio_style_files_with_dated_checksums_and_comments(hmi_defs):
         warnings.simplefilter("error")
         with fits.open(io.BytesIO(out), checksum=True) as hdul:
             assert hdul[0].header["COMMENT"][0].startswith("FITS (Flexible")
-            assert hdul[1].header["T_REC"] == "2014.01.01_00:00:45_TAI"
+            assert hdul[1].header["T_REC"] == "2014.01.01_00:00:45.000_TAI"
             np.testing.assert_array_equal(hdul[1].data, fits.getdata(io.BytesIO(stored), 1))
-    assert b"updated" not in out
+    # the data did not change: DATASUM keeps the stored card and its date, as CFITSIO does
+    assert [c for c in header_cards(out) if c.startswith("DATASUM")] == \
+        [c for c in header_cards(stored) if c.startswith("DATASUM")][-1:]
 
 
-def test_files_without_checksums_get_none(hmi_defs, header_cards):
+def test_files_without_checksums_get_them(hmi_defs, header_cards):
+    """JSOC's export always writes CHECKSUM and DATASUM (every real export header has them)."""
     buf = io.BytesIO()
     fits.HDUList([fits.PrimaryHDU(), fits.CompImageHDU(np.ones((8, 8), np.int32))]).writeto(buf)
-    out = fits_export_bytes(buf.getvalue(), {"T_REC": "2014.01.01_00:00:45_TAI"}, hmi_defs)
-    assert not any(c.startswith(("CHECKSUM", "DATASUM")) for c in header_cards(out))
-    assert header(out)["T_REC"] == "2014.01.01_00:00:45_TAI"
+    out = fits_export_bytes(buf.getvalue(), {"T_REC": "2014.01.01_00:00:45_TAI", "DATE": "2014-01-05T05:53:08Z"},
+                            hmi_defs)
+    sums = [c for c in header_cards(out) if c.startswith(("CHECKSUM", "DATASUM"))]
+    assert [c[:8] for c in sums] == ["CHECKSUM", "DATASUM "]
+    assert sums[0].rstrip().endswith("/ HDU checksum updated 2014-01-05T05:53:08")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with fits.open(io.BytesIO(out), checksum=True) as hdul:
+            hdul[1].data  # noqa: B018
+
+
+def test_empty_string_with_a_comment_starting_with_a_quote_parses():
+    """
+    Issue 8 point 18: astropy misreads ``X = '' / '/ c`` (an empty value, then a comment starting
+    with a quote and a slash) as the value ``"' /"``. JSOC writes an empty (missing) string as a
+    card without a value, and pads other strings to 8 characters as CFITSIO does, which astropy reads.
+    """
+    defs = [{"name": "SOME_LONG_NAME", "type": "string", "recscope": "variable", "units": "none", "note": "' / x"},
+            {"name": "WITH_UNITS", "type": "string", "recscope": "variable", "units": "arcsec", "note": "'/"},
+            {"name": "BLANKS", "type": "string", "recscope": "variable", "units": "none", "note": "'/ y"}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hdr = header(fits_export_bytes(TINY_ASIS, {"SOME_LONG_NAME": "", "WITH_UNITS": "", "BLANKS": " "}, defs))
+    assert hdr["SOMELONG"] is None
+    assert hdr.comments["SOMELONG"] == "(MISSING) ' / x {SOME_LONG_NAME}"
+    assert hdr["WITHUNIT"] is None
+    assert hdr.comments["WITHUNIT"] == "[arcsec] (MISSING) '/ {WITH_UNITS}"
+    assert hdr["BLANKS"] == ""
+    assert hdr.comments["BLANKS"] == "'/ y"
 
 
 def test_unterminated_fits_header_is_an_error(hmi_defs):
@@ -392,10 +464,12 @@ def sunpy_map(raw: bytes, tmp_path: Path):
 def assert_wcs_and_disk_agree(m, record: dict[str, str]):
     crpix1, crpix2 = float(record["CRPIX1"]), float(record["CRPIX2"])
     ref = m.pixel_to_world((crpix1 - 1) * u.pix, (crpix2 - 1) * u.pix)
-    assert ref.Tx.to_value(u.arcsec) == pytest.approx(float(record["CRVAL1"]), abs=1e-6)
-    assert ref.Ty.to_value(u.arcsec) == pytest.approx(float(record["CRVAL2"]), abs=1e-6)
+    # float keywords (CRPIXn) are written with 9 significant digits, as JSOC does
+    assert ref.Tx.to_value(u.arcsec) == pytest.approx(float(record["CRVAL1"]), abs=1e-3)
+    assert ref.Ty.to_value(u.arcsec) == pytest.approx(float(record["CRVAL2"]), abs=1e-3)
     centre = m.world_to_pixel(SkyCoord(0 * u.arcsec, 0 * u.arcsec, frame=m.coordinate_frame))
-    assert centre.x.to_value(u.pix) == pytest.approx(crpix1 - 1, abs=1e-6)
+    # float keywords are written with 9 significant digits, as JSOC does: 1e-4 pixel
+    assert centre.x.to_value(u.pix) == pytest.approx(crpix1 - 1, abs=1e-4)
     assert m.rotation_matrix[0, 0] == pytest.approx(math.cos(math.radians(float(record["CROTA2"]))))
 
 
