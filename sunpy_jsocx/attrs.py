@@ -22,6 +22,7 @@ clearer than Python's ``unsupported operand type(s) for &``.
 
 import datetime as _datetime
 import json as _json
+import math as _math
 import re as _re
 from importlib.resources import files as _files
 
@@ -298,8 +299,10 @@ class Sample(_a.Sample):
 
     Raises
     ------
+    TypeError
+        If ``value`` is not a `~astropy.units.Quantity`.
     ValueError
-        If ``value`` is not positive.
+        If ``value`` is not in time units, or not positive and finite.
 
     Examples
     --------
@@ -307,13 +310,27 @@ class Sample(_a.Sample):
     >>> from sunpy_jsocx.attrs import Sample
     >>> Sample(10 * u.min).value
     600.0
+    >>> Sample(10 * u.m)
+    Traceback (most recent call last):
+    ...
+    ValueError: Sample needs a time interval such as 10 * u.min (units convertible to seconds), not 10.0 m
     """
 
     def __init__(self, value):
+        if not isinstance(value, _u.Quantity):
+            raise TypeError(
+                f"Sample needs a time interval as an astropy Quantity such as 10 * u.min, not {value!r}"
+            )
+        if not value.isscalar:
+            raise ValueError(f"Sample needs a single time interval, not the array {value}")
+        if value.unit.physical_type != "time":
+            raise ValueError(
+                f"Sample needs a time interval such as 10 * u.min (units convertible to seconds), not {value}"
+            )
         super().__init__(value)
         self.value = float(self.value)
-        if not self.value > 0:
-            raise ValueError(f"Sample must be a positive time interval, not {value}")
+        if not (_math.isfinite(self.value) and self.value > 0):
+            raise ValueError(f"Sample must be a positive, finite time interval, not {value}")
 
 
 class KeywordComparison(_attr.AttrComparison):
@@ -576,6 +593,9 @@ class Cutout(_attr.DataAttr):
                 )
         size_x = (tr.Tx - bl.Tx).to_value(_u.arcsec)
         size_y = (tr.Ty - bl.Ty).to_value(_u.arcsec)
+        corners = [float(c.to_value(_u.arcsec)) for c in (bl.Tx, bl.Ty, tr.Tx, tr.Ty)]
+        if not all(_math.isfinite(c) for c in [*corners, size_x, size_y]):
+            raise ValueError(f"Cutout: the corners and size must be finite angles, not {corners} arcsec")
         if not (size_x > 0 and size_y > 0):
             raise ValueError(f"Cutout: top_right must be above and right of bottom_left (size {size_x} x {size_y})")
         self.value = {

@@ -37,6 +37,17 @@ key or keyword, and it may contain only:
 
 Anything else raises `ValueError` naming the character. Keyword, prime-key and
 segment names are replaced by the series' own names, so they are safe too.
+
+Limits
+------
+Values JSOC cannot store or read raise `ValueError` too, before anything is sent:
+
+* times outside years 0001 to 9999 (JSOC prints four-digit years);
+* durations, steps and ``Sample`` above 10,000 years or below a microsecond;
+* numbers outside the range of the key's type (``char`` 8 bits, ``short`` 16,
+  ``int`` 32, ``longlong`` 64; ``float`` and ``double`` their IEEE ranges), NaN and
+  infinities, and literals of more than 40 digits;
+* record numbers outside 0 to 2**63 - 1.
 """
 
 from __future__ import annotations
@@ -46,6 +57,7 @@ import math
 import numbers
 import re
 import string
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
@@ -80,6 +92,21 @@ _PRIMEKEY_STRING_CHARS: Final = "ASCII letters, digits and _ . : + (not starting
 _INTEGER_RE: Final = re.compile(r"[-+]?\d+", re.ASCII)
 _FLOAT_RE: Final = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
 _SELECTS_NOTHING: Final = "Time, Wavelength or a PrimeKey must be given"
+
+#: Julian dates of 0001-01-01T00:00 and 10000-01-01T00:00: JSOC prints four-digit years.
+_FIRST_JD: Final = 1721425.5
+_END_JD: Final = 5373484.5
+JSOC_TIMES: Final = "times from 0001-01-01 to 9999-12-31 (JSOC prints four-digit years)"
+#: The longest duration, step or Sample: 10,000 Julian years, in seconds.
+MAX_SECONDS: Final = 10_000 * 365.25 * 86400
+#: Integer keyword types and their bit widths (DRMS char, short, int, longlong).
+_INTEGER_BITS: Final = {"char": 8, "short": 16, "int": 32, "longlong": 64}
+#: Largest magnitude of DRMS float (IEEE single) and double.
+_FLOAT_MAX: Final = {"float": 3.4028234663852886e38, "double": sys.float_info.max}
+#: Longest numeric literal accepted (a longlong has 19 digits).
+_MAX_DIGITS: Final = 40
+#: Largest record number (JSOC's recnum is a signed 64-bit integer).
+MAX_RECNUM: Final = 2**63 - 1
 
 
 def _grammar():
@@ -148,10 +175,16 @@ def format_jsoc_time(t: Time, units: str = "TAI") -> str:
     if not isinstance(t, Time) or not t.isscalar:
         raise ValueError(f"expected a scalar astropy Time, not {t!r}")
     units = units.upper()
+    check_time_range(t)
     scaled = (t.tai if units == "TAI" else t.utc).replicate()
     scaled.precision = 6
     text = scaled.isot
     date, _, clock = text.partition("T")
+    year, _, month_day = date.partition("-")
+    if not (year.isdigit() and 1 <= int(year) <= 9999):
+        raise ValueError(f"{_describe(t)} is outside the times JSOC can read: give {JSOC_TIMES}")
+    # astropy leaves years before 1000 unpadded; JSOC needs four digits.
+    date = f"{int(year):04d}-{month_day}"
     whole, _, fraction = clock.partition(".")
     fraction = fraction.rstrip("0")
     clock = f"{whole}.{fraction}" if fraction else whole
@@ -161,19 +194,89 @@ def format_jsoc_time(t: Time, units: str = "TAI") -> str:
     return f"{date.replace('-', '.')}_{clock}{suffix}"
 
 
+def _describe(t: Time) -> str:
+    """A time for a message, even one astropy cannot print as a date."""
+    jd = float(t.jd1 + t.jd2)
+    if _FIRST_JD - 1 <= jd <= _END_JD + 1:
+        try:
+            return repr(t.isot)
+        except (ValueError, OverflowError):
+            pass
+    if not math.isfinite(jd):
+        return f"JD {jd!r}"
+    return f"a time in about the year {round((jd - _FIRST_JD) / 365.2425 + 1)} (JD {jd!r})"
+
+
+def check_time_range(t: Time, what: str = "") -> Time:
+    """
+    Check that JSOC can read a time: between 0001-01-01 and 9999-12-31.
+
+    Parameters
+    ----------
+    t : `~astropy.time.Time`
+        Scalar or array, any scale.
+    what : str, optional
+        What the time is, for the message.
+
+    Returns
+    -------
+    `~astropy.time.Time`
+        ``t``.
+
+    Raises
+    ------
+    ValueError
+        If a time is NaN or outside those years (in its own scale or in TAI or UTC).
+
+    Examples
+    --------
+    >>> from astropy.time import Time
+    >>> from sunpy_jsocx.recordset import check_time_range
+    >>> check_time_range(Time("2014-01-01")).isot
+    '2014-01-01T00:00:00.000'
+    >>> check_time_range(Time(5373700.0, format="jd"), "a.Time start")
+    Traceback (most recent call last):
+    ...
+    ValueError: a.Time start: a time in about the year 10001 (JD 5373700.0) is outside the times JSOC can read: ...
+    """
+    prefix = f"{what}: " if what else ""
+    jd = np.asarray(t.jd1, dtype=float) + np.asarray(t.jd2, dtype=float)
+    # A day of margin for the scale: the exact check is on the printed year.
+    inside = np.isfinite(jd) & (jd >= _FIRST_JD - 1) & (jd <= _END_JD + 1)
+    if not np.all(inside):
+        first = t if t.isscalar else t[int(np.flatnonzero(~inside)[0])]
+        if not np.all(np.isfinite(jd)):
+            raise ValueError(f"{prefix}{first!r} is not a valid time; give {JSOC_TIMES}")
+        raise ValueError(f"{prefix}{_describe(first)} is outside the times JSOC can read: give {JSOC_TIMES}")
+    for scale in ("tai", "utc"):
+        try:
+            shifted = getattr(t, scale)
+        except (ValueError, OverflowError):
+            raise ValueError(
+                f"{prefix}{_describe(t)} cannot be converted to {scale.upper()}; give {JSOC_TIMES}"
+            ) from None
+        jd = np.asarray(shifted.jd1, dtype=float) + np.asarray(shifted.jd2, dtype=float)
+        if not np.all((jd >= _FIRST_JD) & (jd < _END_JD)):
+            raise ValueError(f"{prefix}{_describe(t)} is outside the times JSOC can read: give {JSOC_TIMES}")
+    return t
+
+
 def _to_time(value: Any, what: str) -> Time:
     """An astropy Time from a Time, datetime or JSOC time string (single time only)."""
     if isinstance(value, Time):
         if not value.isscalar:
             raise ValueError(f"{what}: expected a single time, not an array of {len(value)} times")
-        return value
+        return check_time_range(value, what)
     if isinstance(value, datetime.datetime):
-        return Time(value, scale="utc")
+        return check_time_range(Time(value, scale="utc"), what)
     if isinstance(value, str):
         try:
-            return to_astropy(parse_time(value))
+            internal = parse_time(value)
         except JSOCTimeError:
             raise ValueError(f"{what}: {value!r} is not a time; accepted are {ACCEPTED_TIMES}") from None
+        if not math.isfinite(internal):
+            raise ValueError(f"{what}: {value!r} is JSOC's missing time, which selects nothing; give {JSOC_TIMES}")
+        return check_time_range(to_astropy(internal), what)
     raise ValueError(f"{what}: {value!r} ({type(value).__name__}) is not a time; accepted are {ACCEPTED_TIMES}")
 
 
@@ -183,6 +286,10 @@ def _seconds_text(seconds: float, what: str) -> str:
         raise ValueError(f"{what} must be a finite number of seconds, not {seconds!r}")
     if seconds <= 0:
         raise ValueError(f"{what} must be positive, not {seconds!r} s")
+    if seconds > MAX_SECONDS:
+        raise ValueError(
+            f"{what} of {seconds!r} s is too long: JSOC durations are at most 10,000 years ({MAX_SECONDS:.6g} s)"
+        )
     text = f"{float(seconds):.6f}".rstrip("0").rstrip(".")
     if text == "0":
         raise ValueError(f"{what} of {seconds!r} s is below JSOC's resolution (1 microsecond)")
@@ -228,8 +335,10 @@ class _Renderer:
             return value.strip(), False
         try:
             item = _grammar().split_item(value, is_time=True)
-        except ValueError:
-            raise ValueError(f"{self.what}: {value!r} is not a time; accepted are {ACCEPTED_TIMES}") from None
+        except ValueError as error:
+            raise ValueError(
+                f"{self.what}: {value!r} is not a time; accepted are {ACCEPTED_TIMES}. ({error})"
+            ) from None
         if item.kind not in ("value", "range", "span"):
             raise ValueError(f"{self.what}: {value!r} is not a time; accepted are {ACCEPTED_TIMES}")
         if item.step is not None:
@@ -264,14 +373,14 @@ class _Renderer:
         for value in values:
             if isinstance(value, PKRange):
                 lo, hi = self.number(value.lo), self.number(value.hi)
-                if float(lo) > float(hi):
+                if lo > hi:
                     raise ValueError(f"{self.what}: the range {lo}-{hi} is empty (start above end)")
                 items.append(f"{_number_text(lo)}-{_number_text(hi)}")
             elif isinstance(value, str) and value.strip() in ("^", "$"):
                 items.append(value.strip())
             elif isinstance(value, str) and _number_range(value) is not None:
                 lo, hi = (self.number(part) for part in _number_range(value))
-                if float(lo) > float(hi):
+                if lo > hi:
                     raise ValueError(f"{self.what}: the range {value!r} is empty (start above end)")
                 items.append(f"{_number_text(lo)}-{_number_text(hi)}")
             else:
@@ -286,7 +395,11 @@ class _Renderer:
     def string_items(self, values: Sequence[Any]) -> list[str]:
         items = []
         for value in values:
-            text = str(int(value)) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+            text = value
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+                if abs(int(value)) >= 10**_MAX_DIGITS:
+                    raise ValueError(f"{self.what}: {_short(value)} has more than {_MAX_DIGITS} digits")
+                text = str(int(value))
             if not isinstance(text, str):
                 raise ValueError(f"{self.what} is a string key; {value!r} ({type(value).__name__}) is not a string")
             problem = _bad_character(text, _ALNUM, _PRIMEKEY_STRING_SET)
@@ -361,6 +474,8 @@ def _number(value: Any, keyword: KeywordInfo, what: str) -> int | float:
         number = float(value)
     elif isinstance(value, str):
         text = value.strip()
+        if sum(c.isdigit() for c in text) > _MAX_DIGITS:
+            raise ValueError(f"{what}: {text[:20]}... has more than {_MAX_DIGITS} digits, too many for any JSOC number")
         if _INTEGER_RE.fullmatch(text):
             number = int(text)
         elif _FLOAT_RE.fullmatch(text):
@@ -377,7 +492,35 @@ def _number(value: Any, keyword: KeywordInfo, what: str) -> int | float:
             if abs(number - nearest) > 1e-6 * max(1.0, abs(number)):
                 raise ValueError(f"{what} is an integer ({keyword.type}); {value!r} is not a whole number")
             number = int(nearest)
+    return _in_type_range(number, value, keyword, what)
+
+
+def _in_type_range(number: int | float, value: Any, keyword: KeywordInfo, what: str) -> int | float:
+    """``number`` if the keyword's type can hold it, else a ValueError saying the range."""
+    bits = _INTEGER_BITS.get(keyword.type)
+    if bits is not None:
+        lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+        if not lo <= number <= hi:
+            raise ValueError(
+                f"{what} is a {bits}-bit integer ({keyword.type}); {_short(value)} is outside {lo} to {hi}"
+            )
+        return number
+    limit = _FLOAT_MAX.get(keyword.type, _FLOAT_MAX["double"])
+    if not -limit <= number <= limit:
+        raise ValueError(
+            f"{what} is a {keyword.type}; {_short(value)} is outside its range (magnitude at most {limit:.8g})"
+        )
+    if isinstance(number, int) and abs(number) > 2**53:
+        return float(number)  # printed as 1e+40, as the key stores it, not with 41 digits
     return number
+
+
+def _short(value: Any) -> str:
+    """A value for a message, shortened if it is a huge number."""
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"an integer of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _number_text(number: int | float) -> str:
@@ -612,9 +755,18 @@ def _resolve_primekey(info: SeriesInfo, label: str) -> str:
 def _raw_recordset(text: str, info: SeriesInfo, segments: Iterable[str]) -> str:
     spec = _parse_one(text)
     _check_series(spec.series, info)
+    position, named = 0, False
     for filter_ in spec.filters:
         if filter_.key is not None:
-            info.primekey(filter_.key)
+            _check_raw_items(info, info.primekey(filter_.key), filter_.items, text)
+            named = True
+        elif filter_.kind in ("empty", "values"):
+            # Positional filters name the prime keys in order (checked only before a named one).
+            if filter_.kind == "values" and not named and position < len(info.primekeys):
+                _check_raw_items(info, info.primekeys[position], filter_.items, text)
+            position += 1
+        elif filter_.kind == "recnums":
+            _check_raw_recnums(filter_.items, text)
         if filter_.where is not None:
             for name in sorted(filter_.where.names):
                 info.keyword(name)
@@ -626,6 +778,37 @@ def _raw_recordset(text: str, info: SeriesInfo, segments: Iterable[str]) -> str:
             raise ValueError(f"record set {text!r} has its own segment list; do not also give Segment attrs")
         return info.name + body
     return info.name + body + _segment_list(info, segments)
+
+
+def _check_raw_items(info: SeriesInfo, key: str, items: Sequence[str], text: str) -> None:
+    """Check the limits (time range, durations, number range) of a raw filter's items."""
+    keyword = info.keywords[key]
+    renderer = _Renderer(info, key, keyword)
+    renderer.what = f"record set {text!r}: prime key {key} of {info.name}"
+    for item in items:
+        if item.startswith("#") or item in ("^", "$"):
+            continue  # slot indices and first/last
+        if keyword.is_time:
+            renderer.time_item(item, info.time_units(key), None)
+        elif keyword.is_numeric:
+            parts = _number_range(item) or (item,)
+            for part in parts:
+                if _FLOAT_RE.fullmatch(part.strip()):
+                    renderer.number(part)
+
+
+def _check_raw_recnums(items: Sequence[str], text: str) -> None:
+    """Record numbers (and counts and steps) of a raw ``[:#...]`` filter must fit JSOC's 64 bits."""
+    for item in items:
+        try:
+            parsed = _grammar().split_recnum_item(item)
+        except ValueError as error:
+            raise ValueError(f"record set {text!r}: {error}") from None
+        for part in (parsed.start, parsed.end, parsed.duration, parsed.step):
+            if part is not None and (len(part) > 19 or int(part) > MAX_RECNUM):
+                raise ValueError(
+                    f"record set {text!r}: {part[:25]} in {item!r} is above the largest record number, 2**63 - 1"
+                )
 
 
 def records_recordset(info: SeriesInfo, recnums: Sequence[int], segments: Sequence[str] = ()) -> str:
@@ -668,8 +851,9 @@ def records_recordset(info: SeriesInfo, recnums: Sequence[int], segments: Sequen
     """
     numbers_ = []
     for recnum in recnums:
-        if isinstance(recnum, bool | np.bool_) or not isinstance(recnum, numbers.Integral) or recnum < 0:
-            raise ValueError(f"record numbers must be non-negative integers, not {recnum!r}")
+        if (isinstance(recnum, bool | np.bool_) or not isinstance(recnum, numbers.Integral)
+                or not 0 <= recnum <= MAX_RECNUM):
+            raise ValueError(f"record numbers must be non-negative integers (0 to 2**63 - 1), not {_short(recnum)}")
         numbers_.append(int(recnum))
     if not numbers_:
         raise ValueError("no record numbers given: a record set must select at least one record")

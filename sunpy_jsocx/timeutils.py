@@ -4,6 +4,8 @@ Time helpers for users: TAI times from anything JSOC or astropy accepts.
 
 from __future__ import annotations
 
+import math
+
 from astropy.time import Time
 
 from sunpy_jsocx import jsoctime
@@ -23,17 +25,22 @@ def to_time(value) -> Time:
     """
     if isinstance(value, Time):
         return value
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
     if isinstance(value, str):
         try:
-            t = jsoctime.to_astropy(jsoctime.parse_time(value))
-            t.format = "isot"
-            return t
+            internal = jsoctime.parse_time(value)
         except jsoctime.JSOCTimeError:
             pass
+        else:
+            if math.isnan(internal):
+                raise ValueError(f"{shown} is JSOC's missing time, not a time")
+            t = jsoctime.to_astropy(internal)
+            t.format = "isot"
+            return t
     try:
         return Time(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a time: give an astropy Time, an ISO time such as "
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f"{shown} is not a time: give an astropy Time, an ISO time such as "
                          "'2014-01-01T00:00:00', or a JSOC time such as '2015.08.27_06:00:00_TAI'") from None
 
 

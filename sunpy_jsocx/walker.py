@@ -70,7 +70,7 @@ from sunpy.net import attrs as a
 from sunpy.net.attr import AttrAnd, AttrOr, AttrWalker, DataAttr
 
 from sunpy_jsocx import attrs as jsocx
-from sunpy_jsocx.recordset import PKRange
+from sunpy_jsocx.recordset import MAX_SECONDS, PKRange, check_time_range
 
 __all__ = [
     "REQUIRED_ATTRS",
@@ -448,6 +448,8 @@ def _apply_time(wlk: AttrWalker, attr: a.Time, block: dict[str, Any]) -> None:
     for key, values in block["primekeys"].items():
         if _holds_time(values):
             raise ValueError(f"a.Time and a time PrimeKey ({key}) are both given; give only one of them")
+    check_time_range(attr.start, "a.Time start")
+    check_time_range(attr.end, "a.Time end")
     block["time"] = (attr.start, attr.end)
 
 
@@ -456,11 +458,18 @@ def _apply_sample(wlk: AttrWalker, attr: a.Sample, block: dict[str, Any]) -> Non
     seconds = float(attr.value)
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"Sample must be a positive time interval, not {seconds} s")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"Sample of {seconds:.6g} s is too long: at most 10,000 years ({MAX_SECONDS:.6g} s)")
     _set_once(block, "sample", seconds, "Sample")
 
 
 def _angstrom(value: u.Quantity) -> int | float:
-    number = float(value.to_value(u.AA, equivalencies=u.spectral()))
+    try:
+        number = float(value.to_value(u.AA, equivalencies=u.spectral()))
+    except (u.UnitsError, TypeError, ValueError):
+        raise ValueError(f"a.Wavelength needs a wavelength, frequency or energy, not {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"a.Wavelength must be a positive, finite wavelength, not {value} ({number} Angstrom)")
     nearest = round(number)
     if abs(number - nearest) <= 1e-6 * max(1.0, abs(number)):
         return int(nearest)

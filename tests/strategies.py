@@ -96,10 +96,16 @@ def time_primekey_values(draw, *, ranged: bool) -> object:
     return draw(st.one_of(st.just(t), jsoc_time_strings(t)))
 
 
+#: Bit widths of DRMS integer types; values outside them are refused (sunpy_jsocx.recordset).
+_INTEGER_BITS = {"char": 8, "short": 16, "int": 32, "longlong": 64}
+
+
 def _number_values(keyword) -> st.SearchStrategy:
+    """Numbers the keyword's DRMS type can hold (float is IEEE single, double IEEE double)."""
     if keyword.is_integer:
-        return st.integers(-(2**31), 2**31 - 1)
-    return st.floats(allow_nan=False, allow_infinity=False, width=64)
+        bits = _INTEGER_BITS.get(keyword.type, 32)
+        return st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return st.floats(allow_nan=False, allow_infinity=False, width=32 if keyword.type == "float" else 64)
 
 
 @st.composite
@@ -212,3 +218,146 @@ def queries(draw, info: SeriesInfo):
         terms.append(jsocx.Method(draw(st.sampled_from(["url", "url-tar", "url-quick"]))))
     draw(st.randoms()).shuffle(terms)
     return and_(*terms)
+
+
+# ---------------------------------------------------------------------------
+# Hostile input (issue 8, point 15): what a fuzzer or a careless user types
+# ---------------------------------------------------------------------------
+
+#: Characters that would break out of a record-set filter, a clause or a URL if pasted.
+BREAKOUT_CHARACTERS = "[]{}(),'\"\n\r\t ?!@#$^:;-/\\=<>*%&|`~\x00"
+
+
+def hostile_numbers() -> st.SearchStrategy:
+    """Numbers no JSOC key can hold, or at its edges: NaN, infinities, huge, tiny, negative."""
+    import numpy as np
+
+    specials = st.sampled_from([
+        float("nan"), float("inf"), -float("inf"), 1e309, -1e309, 1e308, -1.7976931348623157e308,
+        3.5e38, 5e-324, -0.0, 0, -1, -171, 2**7, 2**15, 2**31, -(2**31) - 1, 2**63, 2**64, -(2**63) - 1,
+        10**19, 10**40, 10**400, -(10**400), 10**4000,
+        np.float32("inf"), np.float64("nan"), np.int64(2**63 - 1), np.uint64(2**64 - 1), np.int8(-128),
+    ])
+    return st.one_of(
+        specials,
+        st.integers(min_value=-(10**30), max_value=10**30),
+        # Up to 4,000 digits: Python cannot even print an int of more than 4,300.
+        st.integers(min_value=0, max_value=4000).map(lambda n: 10**n),
+        st.floats(allow_nan=True, allow_infinity=True),
+    )
+
+
+def hostile_number_strings() -> st.SearchStrategy[str]:
+    """Strings that look (almost) like numbers or ranges."""
+    return st.one_of(
+        st.sampled_from(["1e309", "-1e309", "nan", "inf", "9" * 5000, "0x10", " 171 ", "1-1e400", "-5--3",
+                         "1e-400", "171,304", "171]", "[171", "1_000", "+-1", "", " ", "1 - 2", "171/2"]),
+        hostile_numbers().map(repr),
+        st.text(string.digits + "eE.+-x ", max_size=30),
+    )
+
+
+def hostile_strings() -> st.SearchStrategy[str]:
+    """Text with characters that break out of filters, clauses and quotes, plus any unicode."""
+    return st.one_of(
+        st.text(string.ascii_letters + string.digits + "_." + BREAKOUT_CHARACTERS, max_size=40),
+        st.text(max_size=20),
+        st.sampled_from(["2014.01.01_TAI][? 1=1 ?]", "2014.01.01_TAI}{image", "x' OR '1'='1", "a\nb", "$", "^",
+                         "#1", "#99999999999999999999999", "2014.01.01_TAI/1e400d", "2014.01.01/1d@0.0000001s",
+                         "**ALL**", "-4712.01.01_11:59:28_TAI"]),
+    )
+
+
+def hostile_units():
+    return st.sampled_from([u.AA, u.nm, u.m, u.Hz, u.keV, u.s, u.min, u.yr, u.kg, u.deg, u.dimensionless_unscaled])
+
+
+def hostile_quantities() -> st.SearchStrategy:
+    """Quantities with hostile numbers in right and wrong units."""
+    return st.builds(lambda number, unit: float(number) * unit if _floatable(number) else 1e309 * unit,
+                     hostile_numbers(), hostile_units())
+
+
+def _floatable(number) -> bool:
+    try:
+        float(number)
+    except OverflowError:
+        return False
+    return True
+
+
+@st.composite
+def extreme_times(draw):
+    """Times at and beyond the ends of what JSOC reads, as Time, datetime or JSOC/ISO strings."""
+    import datetime
+
+    kind = draw(st.sampled_from(["jd", "edge", "string", "datetime"]))
+    if kind == "jd":
+        jd = draw(st.one_of(st.floats(-1e13, 1e13, allow_nan=False), st.floats(1.7e6, 5.4e6),
+                            st.sampled_from([1721425.5, 1721425.4, 5373484.5, 5373484.4999])))  # astropy refuses NaN
+        return Time(jd, format="jd", scale=draw(st.sampled_from(["utc", "tai", "tt"])))
+    if kind == "edge":
+        return Time(draw(st.sampled_from(["0001-01-01T00:00:00", "0001-01-01T00:00:10", "9999-12-31T23:59:59.999",
+                                          "9999-12-31T23:59:00", "1000-01-01", "0999-12-31", "1958-01-01"])),
+                    scale=draw(st.sampled_from(["utc", "tai"])))
+    if kind == "datetime":
+        return draw(st.sampled_from([datetime.datetime.min, datetime.datetime.max,
+                                     datetime.datetime(1, 1, 1, 0, 0, 1)]))
+    return draw(st.sampled_from(["0000.01.01_TAI", "0001.01.01_00:00:00_TAI", "9999.12.31_23:59:59_UTC",
+                                 "9999.12.31_23:59:60_TAI", "-4712.01.01_11:59:28_TAI", "10000.01.01_TAI",
+                                 "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2014.13.01_TAI",
+                                 "2014.01.01_TAI/1e400d",
+                                 "2014.01.01_TAI/99999999999999999999d", "2014.01.01_TAI/1d@9999999999999d",
+                                 "2014.01.01_TAI-0001.01.01_TAI"]))
+
+
+def _any_hostile_value():
+    return st.one_of(hostile_numbers(), hostile_number_strings(), hostile_strings(), hostile_quantities(),
+                     extreme_times())
+
+
+@st.composite
+def hostile_parts(draw, stem: str):
+    """One hostile attr of a query for series ``stem``, as (constructor, arguments); built by the test."""
+    info = load_info(stem)
+    key = st.sampled_from(info.primekeys)
+    numbers_or_times = st.one_of(hostile_numbers(), extreme_times(), hostile_quantities())
+    choices = {
+        "pk": lambda: (jsocx.PrimeKey, (draw(key), draw(_any_hostile_value()))),
+        "pk-range": lambda: (jsocx.PrimeKey.range, (draw(key), draw(numbers_or_times), draw(numbers_or_times))),
+        "pk-list": lambda: (jsocx.PrimeKey, (draw(key), draw(st.lists(_any_hostile_value(), min_size=1, max_size=3)))),
+        "time": lambda: (a.Time, (draw(extreme_times()), draw(extreme_times()))),
+        "wavelength": lambda: (a.Wavelength, (draw(hostile_quantities()),)),
+        "wavelength-range": lambda: (a.Wavelength, (draw(hostile_quantities()), draw(hostile_quantities()))),
+        "jsocx-sample": lambda: (jsocx.Sample, (draw(st.one_of(hostile_quantities(), hostile_numbers(),
+                                                                 hostile_strings())),)),
+        "sample": lambda: (a.Sample, (draw(hostile_quantities()),)),
+        "keyword": lambda: (jsocx.KeywordComparison, (draw(st.sampled_from(sorted(info.keyword_names))),
+                                                      draw(st.sampled_from(["==", "<", ">=", "!=", "=<", ""])),
+                                                      draw(_any_hostile_value()))),
+        "segment": lambda: (jsocx.Segment, (draw(hostile_strings()),)),
+        "keyword-name": lambda: (jsocx.KeywordComparison, (draw(hostile_strings()), "==", 0)),
+        "primekey-name": lambda: (jsocx.PrimeKey, (draw(hostile_strings()), 1)),
+        "recordset": lambda: (jsocx.RecordSet, (info.name + draw(hostile_strings()),)),
+        "series": lambda: (jsocx.Series, (draw(hostile_strings()),)),
+        "notify": lambda: (jsocx.Notify, (draw(hostile_strings()),)),
+        "protocol": lambda: (jsocx.Protocol, (draw(hostile_strings()),)),
+        "method": lambda: (jsocx.Method, (draw(hostile_strings()),)),
+    }
+    return choices[draw(st.sampled_from(sorted(choices)))]()
+
+
+@st.composite
+def hostile_queries(draw, stem: str):
+    """
+    Parts of a query for series ``stem`` (see `load_info`), one to three of them hostile.
+
+    Returns (sane attrs, hostile parts).
+
+    Hostile parts come as (constructor, arguments) so that the test sees what building them
+    raises: the attrs of this package must refuse bad values with ValueError or TypeError
+    (sunpy's own ``a.Time``, ``a.Wavelength`` and ``a.Sample`` raise what sunpy raises).
+    """
+    hostile = draw(st.lists(hostile_parts(stem), min_size=1, max_size=3))
+    start, end = draw(time_ranges())
+    return [jsocx.Series(load_info(stem).name), a.Time(start, end)], hostile
