@@ -19,13 +19,57 @@ JSOC. For comparison it also runs the seed search and fetch with sunpy's own
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "compare_with_sunpy"]
 
 EMAIL = "user@example.org"
+
+#: Seconds between export status polls asked of sunpy's JSOCClient (its ``sleep``).
+#: sunpy 7 waits ``sleep / 2`` once and then polls as drms does (every 5 s); sunpy 8 also
+#: polls every ``sleep`` seconds, so 0 would poll without pause. The emulator stages in 2 s.
+SUNPY_POLL_SECONDS = 2.0
+
+
+@contextlib.contextmanager
+def _log_once() -> Iterator[None]:
+    """
+    Print each sunpy log line once while the block runs.
+
+    drms calls ``logging.basicConfig()`` when imported, which gives the root logger a
+    handler; sunpy's logger prints with its own handler and also passes every record up
+    to the root, so each line appeared twice. Within the block sunpy's records stop at
+    sunpy's handler (drms's own lines still reach the root handler, once).
+    """
+    from sunpy import log
+
+    previous = log.propagate
+    if logging.getLogger().handlers and log.handlers:
+        log.propagate = False
+    try:
+        yield
+    finally:
+        log.propagate = previous
+
+
+@contextlib.contextmanager
+def _quiet_noise() -> Iterator[None]:
+    """
+    Silence only the noise the demo makes, not the warnings it means to show.
+
+    parfive leaves an asyncio event loop open per download batch (ResourceWarning, shown
+    with ``-W default`` or ``-X dev``). Everything else, such as sunpy's own "sliced
+    results download everything" warning in the comparison, is shown.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"unclosed event loop", category=ResourceWarning)
+        warnings.filterwarnings("ignore", message=r"Closing the loop", category=ResourceWarning)
+        yield
 
 
 def _section(title: str) -> None:
@@ -53,12 +97,12 @@ def main(argv: list[str] | None = None) -> int:
 
     import sunpy_jsocx
     from sunpy_jsocx import JSOCXClient
-    from sunpy_jsocx.emulator import JSOCEmulator, redirect_drms
+    from sunpy_jsocx.emulator import JSOCEmulator
 
-    warnings.simplefilter("ignore")
     out = Path(args.path).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    with JSOCEmulator(image_size=args.image_size, staging_delay=2.0) as emu, sunpy_jsocx.use_server(emu.url):
+    with (_quiet_noise(), _log_once(),
+          JSOCEmulator(image_size=args.image_size, staging_delay=2.0) as emu, sunpy_jsocx.use_server(emu.url)):
         print(f"JSOC emulator serving at {emu.url} (registered address: {EMAIL})")
         client = JSOCXClient()
 
@@ -119,13 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{m.data.shape[0]}x{m.data.shape[1]} px, observer B0 {m.observer_coordinate.lat:.3f}")
 
         _section("For comparison: sunpy's own JSOCClient, same search and fetch, same emulator")
-        before = emu.stats()
-        with redirect_drms(emu.url):
-            sres = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"), a.jsoc.Series("aia.lev1_euv_12s"),
-                               a.jsoc.Notify(EMAIL), a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA))
-            sfiles = Fido.fetch(sres[1, ::2], path=str(out / "sunpy" / "{file}"), progress=False, sleep=0)
-        print(f"sunpy's JSOCClient fetched {len(sfiles)} files for res[1, ::2] (the whole block); cost:",
-              _cost(emu, before))
+        sfiles, cost = compare_with_sunpy(emu, out)
+        print(f"sunpy's JSOCClient fetched {len(sfiles)} files for res[1, ::2] (the whole block); cost:", cost)
 
         stats = emu.stats()
         _section("Emulator statistics for the whole demo")
@@ -134,6 +173,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  exports created: {stats['exports_created']}, files served: {stats['files_served']}")
     print(f"\nDone: FITS files in {out}")
     return 0
+
+
+def compare_with_sunpy(emu, out: Path, *, sleep: float = SUNPY_POLL_SECONDS):
+    """
+    The seed search and the ``res[1, ::2]`` fetch with sunpy's own JSOCClient, on ``emu``.
+
+    sunpy warns (and the demo shows) that it downloads the whole block of a sliced result.
+
+    Parameters
+    ----------
+    emu : `~sunpy_jsocx.emulator.JSOCEmulator`
+        The running emulator.
+    out : `pathlib.Path`
+        Directory for the files (``out / "sunpy"``).
+    sleep : float, optional
+        sunpy's ``sleep`` (see `SUNPY_POLL_SECONDS`).
+
+    Returns
+    -------
+    files : `parfive.Results`
+        What sunpy downloaded.
+    cost : str
+        The requests it cost the emulator.
+    """
+    import astropy.units as u
+    from sunpy.net import Fido
+    from sunpy.net import attrs as a
+
+    from sunpy_jsocx.emulator import redirect_drms
+
+    before = emu.stats()
+    with redirect_drms(emu.url):
+        sres = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"), a.jsoc.Series("aia.lev1_euv_12s"),
+                           a.jsoc.Notify(EMAIL), a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA))
+        files = Fido.fetch(sres[1, ::2], path=str(out / "sunpy" / "{file}"), progress=False, sleep=sleep)
+    return files, _cost(emu, before)
 
 
 if __name__ == "__main__":
