@@ -726,7 +726,7 @@ def _tokenize(text: str) -> list[_Token]:
                 raise _Reason(str(error)) from None
             tokens.append(_Token("literal", token_text, pos, Literal(value, "time", inner)))
         elif kind == "hex":
-            literal = Literal(int(token_text, 16), "number", token_text)
+            literal = Literal(_big_to_float(int(token_text, 16)), "number", token_text)
             tokens.append(_Token("literal", token_text, pos, literal))
         elif kind == "number":
             tokens.append(_Token("literal", token_text, pos, _number_literal(token_text)))
@@ -749,9 +749,17 @@ def _tokenize(text: str) -> list[_Token]:
     return tokens
 
 
+def _big_to_float(value: int) -> int | float:
+    # Integers beyond 64 bits compare as floats (infinite past 1.8e308), as in _parse_number.
+    if abs(value) < 2**62:
+        return value
+    return float(value) if value.bit_length() <= 1023 else (math.inf if value > 0 else -math.inf)
+
+
 def _number_literal(text: str) -> Literal:
     if re.fullmatch(r"\d+", text, re.ASCII):
-        return Literal(int(text), "number", text)
+        # float() reads any number of digits; int() refuses more than 4,300.
+        return Literal(int(text) if len(text) <= 18 else float(text), "number", text)
     return Literal(float(text), "number", text)
 
 
@@ -1003,8 +1011,10 @@ class _Evaluator:
 def _parse_number(text: str) -> int | float | None:
     try:
         if re.fullmatch(r"[-+]?0[xX][0-9a-fA-F]+", text, re.ASCII):
-            return int(text, 16)
+            return _big_to_float(int(text, 16))
         if re.fullmatch(r"[-+]?\d+", text, re.ASCII):
+            if len(text) > 19:  # int() refuses more than 4,300 digits; float() reads any
+                return float(text)
             value = int(text)
             return value if abs(value) < 2**62 else float(value)
         return float(text)

@@ -31,6 +31,62 @@ EXPIRY_SECONDS = 7 * 86400.0
 DUPLICATE_WINDOW = 86400.0
 PENDING_TIMEOUT = 3600.0
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._+\-]")
+#: A printf conversion as JSOC's filenamefmt takes (exputil.c hands it to snprintf):
+#: flags, width and precision of at most two digits, a C length modifier, one conversion.
+_PRINTF_SPEC = re.compile(r"%(?P<flags>[-+ 0#]*)(?P<width>\d{0,2})(?P<prec>\.\d{0,2})?(?:hh|h|ll|l|L|j|z|t|q)?"
+                          r"(?P<conv>[diouxXeEfFgGs])")
+#: JSOC's own time layouts: an optional letter ("A" alternate, "D" directory), a precision, a zone.
+_TIME_SPEC = re.compile(r"[A-Za-z]?-?\d{0,2}(,[A-Za-z][A-Za-z0-9_]{0,15})?")
+#: Longest filenamefmt JSOC keeps (its format buffer in exputil.c is 1,024 bytes).
+MAX_FILENAMEFMT = 1023
+
+
+def check_filenamefmt(fmt: str) -> str | None:
+    """
+    Why JSOC's exporter could not use ``fmt``, or None if it can.
+
+    Each ``{name}`` or ``{name:spec}`` needs ``spec`` empty, a single printf
+    conversion (``%d``, ``%05d``, ``%lld``, ``%.3f``, ``%s``, ...; integer ones
+    for ``recnum`` and ``#``), or for time keywords a JSOC time layout (``A``,
+    ``D``, a precision, a zone).
+    """
+    if len(fmt) > MAX_FILENAMEFMT:
+        return f"filenamefmt is {len(fmt)} characters long; at most {MAX_FILENAMEFMT}"
+    for token in re.findall(r"\{([^{}]*)\}", fmt):
+        name, colon, spec = token.partition(":")
+        if not name:
+            return f"empty name in filenamefmt field {{{token}}}"
+        if not colon or not spec:
+            continue
+        if name in ("seriesname", "segment"):
+            return f"{{{name}}} in filenamefmt takes no format, got {{{token}}}"
+        m = _PRINTF_SPEC.fullmatch(spec)
+        if m is not None:
+            if name in ("recnum", "#") and m.group("conv") not in "diouxX":
+                return (f"{{{name}}} in filenamefmt is an integer; use an integer conversion such as %d or %05d, "
+                        f"not {spec!r}")
+            continue
+        if spec.startswith("%") or name in ("recnum", "#") or not _TIME_SPEC.fullmatch(spec):
+            return (f"bad format {spec!r} in filenamefmt field {{{token}}}; use one printf conversion "
+                    "such as %d, %05d, %lld, %.3f or %s (width and precision of at most two digits)")
+    return None
+
+
+def _printf(spec: str, value: str) -> str:
+    """Apply a checked printf spec to a keyword's string value (C length modifiers dropped)."""
+    m = _PRINTF_SPEC.fullmatch(spec)
+    if m is None:
+        return value
+    py = "%" + m.group("flags") + m.group("width") + (m.group("prec") or "") + m.group("conv")
+    try:
+        if m.group("conv") == "s":
+            return py % value
+        number = float(value)
+        if m.group("conv") in "eEfFgG":
+            return py % number
+        return py % int(number)
+    except (TypeError, ValueError, OverflowError):
+        return value
 _BYTES_PER_PIXEL = {"char": 1, "short": 2, "int": 4, "longlong": 8, "float": 4, "double": 8}
 
 
@@ -196,6 +252,11 @@ class ExportManager:
         if method not in ("url", "url_quick", "url-tar", "url_direct"):
             return {"status": 4, "error": f"Method {method} is not supported; use url, url_quick or url-tar.",
                     "contact": "jsoc_help@jsoc.stanford.edu"}
+        # Refused here, so that status polls never meet a format they cannot apply.
+        bad_fmt = check_filenamefmt(filenamefmt) if filenamefmt else None
+        if bad_fmt:
+            return {"status": 4, "error": f"Cannot process your request. {bad_fmt}",
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
         # 2. load limit
         pending = self._pending(notify, now)
         if len(pending) >= self.pending_per_email:
@@ -319,8 +380,8 @@ class ExportManager:
             if token == "segment":
                 return m.segment_file(segment) if asis else segment
             if token == "recnum":
-                v = int(b.recnum[i])
-                return (spec % v) if spec.startswith("%") else str(v)
+                v = str(int(b.recnum[i]))
+                return _printf(spec, v) if spec.startswith("%") else v
             if token == "#":
                 return str(i)
             kw = m.keyword(token)
@@ -330,10 +391,7 @@ class ExportManager:
             if kw["type"] == "time" and spec.startswith("A"):
                 return jsoctime.time_filename_format(v)
             if spec.startswith("%"):
-                try:
-                    return spec % float(v) if "f" in spec or "e" in spec else spec % int(float(v))
-                except (TypeError, ValueError):
-                    return v
+                return _printf(spec, v)
             return v
 
         name = re.sub(r"\{([^{}]+)\}", repl, fmt)

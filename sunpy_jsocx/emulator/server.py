@@ -13,15 +13,19 @@ import tarfile
 import threading
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
+from sunpy import log
 
 from sunpy_jsocx import jsoctime
 from sunpy_jsocx.emulator.catalog import load_catalog
 from sunpy_jsocx.emulator.exports import ExportManager
 from sunpy_jsocx.emulator.records import QueryError, RecordBatch, RecordStore
+from sunpy_jsocx.emulator.saferegex import FilterError, filter_names
 
 __all__ = ["EmulatorConfig", "JSOCEmulator", "make_app", "DEFAULT_REGISTERED"]
 
@@ -31,6 +35,15 @@ _UNIX_EPOCH_INTERNAL = jsoctime.parse_time("1970.01.01_00:00:00_UTC")
 _UNIX_EPOCH_TAI_UTC = float(jsoctime.tai_minus_utc(_UNIX_EPOCH_INTERNAL))
 _SUMS_PATH = re.compile(r"^/SUM(\d{1,4})/D(\d{1,20})/S(\d{5})/([A-Za-z0-9][A-Za-z0-9._+\-]{0,250})$")
 STATE_KEY: web.AppKey = web.AppKey("state", object)
+# Set once a handler has started its answer: a failure after that cannot become a JSON error.
+_STREAMING = web.RequestKey("streaming", bool) if hasattr(web, "RequestKey") else "jsocx_streaming"
+#: The most records one DRMS query returns: ``MAXIMUM_LIMIT`` in DRMS's
+#: ``base/drms/libs/api/drms_record.c`` (lm-jps/drms@3727293), which caps every
+#: query's row limit (``CAP_LIMIT``). Real ``jsoc_info`` then cuts the list short
+#: silently; the emulator refuses instead (see `EmulatorConfig.record_limit`).
+DRMS_RECORD_LIMIT = 75_000
+#: Digits of a byte position in a Range header beyond which it is "past any file".
+_RANGE_DIGITS = 18
 _PSEUDO = ("*recnum*", "*sunum*", "*size*", "*online*", "*retain*", "*archive*", "*recdir*", "*logdir*",
            "*dirmtime*", "*spec*")
 
@@ -64,9 +77,18 @@ class EmulatorConfig:
     offline_before
         JSOC time string: data recorded before it is on tape until staged.
     size_limit_mb
-        Export size limit.
+        Export size limit (MB), as JSOC's ``Request exceeds max byte limit``.
+    cache_bytes
+        Bytes of generated files kept in memory for repeated downloads.
+    record_limit
+        The most records one ``rs_list`` may list (DRMS's 75,000). Beyond it the
+        answer is JSOC's ``Can not open RecordSet, bad query or too many records``
+        error, where the real JSOC would silently list only the first records.
     clock
         Returns seconds since the Unix epoch; inject a fake clock in tests.
+    sleep
+        Coroutine function used to wait (``latency``, ``bandwidth`` pacing);
+        inject a recording one in tests.
     """
 
     latency: float = 0.0
@@ -83,7 +105,9 @@ class EmulatorConfig:
     offline_before: str = "2011.01.01_00:00:00_TAI"
     size_limit_mb: int = 100_000
     cache_bytes: int = 512 * 1024 * 1024
+    record_limit: int = DRMS_RECORD_LIMIT
     clock: object = field(default=time.time, repr=False)
+    sleep: object = field(default=asyncio.sleep, repr=False)
 
     def rate(self, name: str) -> float:
         explicit = getattr(self, f"{name}_rate")
@@ -108,6 +132,16 @@ class _State:
         self.cache: OrderedDict = OrderedDict()
         self.cache_size = 0
         self.lock = threading.Lock()
+        # Export bookkeeping has its own lock, so that a slow exp_request never holds up
+        # the counters that every request touches on the event loop.
+        self.export_lock = threading.Lock()
+        # Heavy work (record resolution, keyword values, filters, files) runs here, off the
+        # event loop, so that one request never stalls the others.
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="jsoc-emulator-work")
+
+    async def offload(self, fn, *args):
+        """Run ``fn(*args)`` in the worker threads and wait for it without blocking the loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     def now_internal(self) -> float:
         """The injected clock's time (Unix seconds, UTC) as DRMS internal TAI seconds."""
@@ -161,8 +195,10 @@ def _json(d: dict, status: int = 200) -> web.Response:
 
 
 async def _params(request: web.Request) -> dict[str, str]:
-    # parse_qsl decodes '+' as space, which is what drms' urlencode sends.
-    q = dict(parse_qsl(request.query_string, keep_blank_values=True))
+    # parse_qsl decodes '+' as space, which is what drms' urlencode sends. It reads the raw
+    # query: aiohttp's ``query_string`` has already turned %25 into %, so decoding that again
+    # would turn a filenamefmt's ``%02d`` into a control character.
+    q = dict(parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True))
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         q.update(parse_qsl(await request.text(), keep_blank_values=True))
     return q
@@ -175,7 +211,13 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
     @web.middleware
     async def middleware(request: web.Request, handler):
         if cfg.latency:
-            await asyncio.sleep(cfg.latency)
+            await cfg.sleep(cfg.latency)
+        if request.path.startswith("/emulator/"):
+            return await handler(request)
+        return await _guarded(request, handler)
+
+    @web.middleware
+    async def faults(request: web.Request, handler):
         if request.path.startswith("/emulator/"):
             return await handler(request)
         roll = state.rng.random()
@@ -190,7 +232,7 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
             raise asyncio.CancelledError
         return await handler(request)
 
-    app = web.Application(middlewares=[middleware], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[middleware, faults], client_max_size=1024 * 1024)
     app[STATE_KEY] = state
 
     async def root(request):
@@ -205,8 +247,8 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
         q = await _params(request)
         state.count("showextseries")
         try:
-            names = _filter_names(state.catalog.names(), q.get("filter"))
-        except re.error as e:
+            names = await state.offload(filter_names, state.catalog.names(), q.get("filter"))
+        except FilterError as e:
             return _json({"errMsg": f"Invalid filter: {e}", "seriesList": []})
         if q.get("info"):
             return _json({"errMsg": "", "seriesList": [{n: {"description": state.catalog.note(n)}} for n in names]})
@@ -216,9 +258,12 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
         q = await _params(request)
         state.count("show_series")
         try:
-            names = _filter_names(state.catalog.names(), q.get("filter"))
-        except re.error:
-            names = []
+            names = await state.offload(filter_names, state.catalog.names(), q.get("filter"))
+        except FilterError as e:
+            if "too" not in str(e):  # a bad pattern selects nothing, as before
+                names = []
+            else:
+                return _json({"status": 1, "error": f"show_series: invalid filter: {e}"})
         out = []
         for n in names:
             m = state.catalog.get(n)
@@ -238,19 +283,9 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
         op = q.get("op", "")
         state.count("jsoc_info", op or "?")
         t0 = time.perf_counter()
-        try:
-            if op == "series_struct":
-                d = _series_struct(state, q.get("ds", ""))
-            elif op == "rs_summary":
-                batches = state.store.resolve(q.get("ds", ""), limit=_int(q.get("n")))
-                d = {"count": sum(len(b) for b in batches), "status": 0}
-            elif op == "rs_list":
-                d = _rs_list(state, q)
-            else:
-                d = {"status": 1, "error": f"jsoc_info: unknown op '{op}'; valid ops are series_struct, rs_summary,"
-                     " rs_list"}
-        except QueryError as e:
-            d = {"status": 1, "error": str(e)}
+        if op == "rs_list":
+            return await _rs_list_response(request, state, q, t0)
+        d = await state.offload(_jsoc_info, state, op, q)
         d["runtime"] = round(time.perf_counter() - t0, 3)
         return _json(d)
 
@@ -258,14 +293,7 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
         q = await _params(request)
         op = q.get("op", "")
         state.count("jsoc_fetch", op or "?")
-        with state.lock:
-            if op == "exp_request":
-                d = state.exports.request(q)
-            elif op == "exp_status":
-                d = state.exports.status(q.get("requestid", ""))
-            else:
-                d = {"status": 4, "error": f"jsoc_fetch: unknown op '{op}'; valid ops are exp_request, exp_status"}
-        return _json(d)
+        return _json(await state.offload(_jsoc_fetch, state, op, q))
 
     async def files(request: web.Request):
         raw = request.raw_path.split("?", 1)[0]
@@ -279,7 +307,7 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
         _part, sunum, slot, name = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
         if int(m.group(1)) != 40 + sunum % 60:
             return web.Response(status=404, text="Not Found")
-        data = await asyncio.get_running_loop().run_in_executor(None, _file_bytes, state, sunum, slot, name)
+        data = await state.offload(_file_bytes, state, sunum, slot, name)
         if data is None:
             return web.Response(status=404, text="Not Found")
         return await _send(request, state, data, name)
@@ -296,18 +324,59 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
 
 
 def _int(v):
-    try:
-        return int(v) if v not in (None, "") else None
-    except ValueError:
+    # At most 19 digits: a 5000-digit ``n`` must not reach int() (Python refuses > 4300 digits).
+    if v in (None, "") or not re.fullmatch(r"\s*[-+]?\d{1,19}\s*", v):
         return None
+    return int(v)
 
 
-def _filter_names(names: list[str], flt: str | None) -> list[str]:
-    if not flt:
-        return names
-    negate = flt.startswith("NOT ")
-    rx = re.compile(flt[4:] if negate else flt, re.IGNORECASE)
-    return [n for n in names if bool(rx.search(n)) != negate]
+async def _guarded(request: web.Request, handler):
+    """Answer an unexpected failure as JSOC would (status != 0 JSON), never as HTTP 500."""
+    try:
+        return await handler(request)
+    except (web.HTTPException, asyncio.CancelledError, ConnectionError):
+        raise
+    except Exception as e:
+        if request.get(_STREAMING):
+            raise
+        log.warning(f"JSOC emulator: {request.method} {request.path} failed: {type(e).__name__}: {e}")
+        return _error_answer(request.path, f"{type(e).__name__}: {e}"[:500])
+
+
+def _error_answer(path: str, msg: str) -> web.Response:
+    endpoint = path.rstrip("/").rsplit("/", 1)[-1]
+    if not path.startswith("/cgi-bin/ajax/"):
+        return web.Response(status=400, text="Bad Request")
+    if endpoint == "jsoc_fetch":
+        return _json({"status": 4, "error": f"Cannot process your request: {msg}",
+                      "contact": "jsoc_help@jsoc.stanford.edu"})
+    if endpoint == "showextseries":
+        return _json({"errMsg": f"Cannot process your request: {msg}", "seriesList": []})
+    if endpoint == "checkAddress.sh":
+        return _json({"status": 4, "msg": f"Cannot process your request: {msg}"})
+    return _json({"status": 1, "error": f"{endpoint}: cannot process the request: {msg}"})
+
+
+def _jsoc_info(state: _State, op: str, q: dict[str, str]) -> dict:
+    try:
+        if op == "series_struct":
+            return _series_struct(state, q.get("ds", ""))
+        if op == "rs_summary":
+            batches = state.store.resolve(q.get("ds", ""), limit=_int(q.get("n")))
+            return {"count": sum(len(b) for b in batches), "status": 0}
+        return {"status": 1, "error": f"jsoc_info: unknown op '{op}'; valid ops are series_struct, rs_summary,"
+                " rs_list"}
+    except QueryError as e:
+        return {"status": 1, "error": str(e)}
+
+
+def _jsoc_fetch(state: _State, op: str, q: dict[str, str]) -> dict:
+    with state.export_lock:
+        if op == "exp_request":
+            return state.exports.request(q)
+        if op == "exp_status":
+            return state.exports.status(q.get("requestid", ""))
+    return {"status": 4, "error": f"jsoc_fetch: unknown op '{op}'; valid ops are exp_request, exp_status"}
 
 
 def _series_struct(state: _State, ds: str) -> dict:
@@ -336,42 +405,70 @@ def _series_struct(state: _State, ds: str) -> dict:
     return d
 
 
-def _rs_list(state: _State, q: dict[str, str]) -> dict:
+def _rs_list_plan(state: _State, q: dict[str, str]) -> dict | Iterator[str]:
+    """
+    Resolve an ``rs_list`` request: a small answer (an error, zero records) as a
+    dict, or an iterator over the JSON text of the answer, one keyword, segment or
+    link at a time, so that memory holds one column and never the whole answer.
+    """
     store = state.store
-    n = _int(q.get("n"))
-    batches = store.resolve(q.get("ds", ""), limit=n)
+    ds = q.get("ds", "")
+    try:
+        batches = store.resolve(ds, limit=_int(q.get("n")))
+    except QueryError as e:
+        return {"status": 1, "error": str(e)}
     batches = [b for b in batches if len(b)]
     if not batches:
         return {"count": 0, "status": 0}
     if len({b.model.lname for b in batches}) > 1:
         return {"status": 1, "error": "jsoc_info: rs_list of several series at once is not supported"}
+    if sum(len(b) for b in batches) > state.cfg.record_limit:
+        # JSOC's wording for a record set it cannot open (jsoc-api.md §3.7, from jsoc_fetch.c).
+        return {"status": 1, "error": f"Can not open RecordSet, bad query or too many records: {ds}"}
     b = batches[0]
     for other in batches[1:]:
         b = b.concat(other)
+    return _rs_list_json(state, b, q)
+
+
+def _rs_list_json(state: _State, b: RecordBatch, q: dict[str, str]) -> Iterator[str]:
+    # The same text as json.dumps of the whole answer (keys in JSOC's order), piece by piece.
+    store = state.store
     m = b.model
     keys = _split(q.get("key"))
     segs = _split(q.get("seg"))
     links = _split(q.get("link"))
-    out: dict = {}
+    dump = json.dumps
+    yield "{"
     if q.get("R") == "1":
         names = store.record_names(b)
         online = store.online(b)
-        out["recinfo"] = [{"name": nm, "online": int(o)} for nm, o in zip(names, online.tolist())]
-    kws = []
+        yield '"recinfo": ' + dump([{"name": nm, "online": int(o)} for nm, o in zip(names, online.tolist())]) + ", "
+        del names
+    yield '"keywords": ['
+    first = True
+
+    def item(d: dict) -> str:
+        nonlocal first
+        text = ("" if first else ", ") + dump(d)
+        first = False
+        return text
+
     for k in keys:
         if k.upper() == "**ALL**":
-            kws.extend({"name": kw["name"], "values": store.strings(b, kw["name"])}
-                       for kw in m.keyword_defs if kw.get("recscope") != "index")
+            for kw in m.keyword_defs:
+                if kw.get("recscope") != "index":
+                    yield item({"name": kw["name"], "values": store.strings(b, kw["name"])})
         elif k.upper() == "**NONE**":
             continue
         elif k.lower() in _PSEUDO:
-            kws.append({"name": k.lower(), "values": _pseudo(store, b, k.lower())})
+            yield item({"name": k.lower(), "values": _pseudo(store, b, k.lower())})
         else:
             kw = m.keyword(k)
-            kws.append({"name": kw["name"] if kw else k,
+            yield item({"name": kw["name"] if kw else k,
                         "values": store.strings(b, kw["name"]) if kw else ["Invalid KeyLink"] * len(b)})
-    out["keywords"] = kws
-    seg_out = []
+    yield '], "segments": ['
+    first = True
     seg_names = [s["name"] for s in m.struct["segments"]] if any(s.upper() == "**ALL**" for s in segs) else segs
     if seg_names:
         dirs = store.recdir(b)
@@ -379,28 +476,52 @@ def _rs_list(state: _State, q: dict[str, str]) -> dict:
         for s in seg_names:
             seg = m.segment(s)
             if seg is None:
-                seg_out.append({"name": s, "values": ["InvalidSegName"] * len(b), "dims": [""] * len(b)})
+                yield item({"name": s, "values": ["InvalidSegName"] * len(b), "dims": [""] * len(b)})
                 continue
             fname = m.segment_file(seg["name"])
             seg_dims = dims if fname.endswith(".fits") else (seg.get("dims") or "")
-            seg_out.append({"name": seg["name"], "values": [f"{d}/{fname}" for d in dirs],
-                            "dims": [seg_dims] * len(b)})
-    out["segments"] = seg_out
-    link_out = []
+            yield item({"name": seg["name"], "values": [f"{d}/{fname}" for d in dirs], "dims": [seg_dims] * len(b)})
+        del dirs
+    yield '], "links": ['
+    first = True
     link_names = list(m.links_by_upper) if any(s.upper() == "**ALL**" for s in links) else links
+    names = None
     for ln in link_names:
         link = m.links_by_upper.get(ln.upper())
         if link is None:
-            link_out.append({"name": ln, "values": ["Invalid_Link"] * len(b)})
+            yield item({"name": ln, "values": ["Invalid_Link"] * len(b)})
         else:
-            names = store.record_names(b)
+            names = names if names is not None else store.record_names(b)
             target = link["target"]
-            link_out.append({"name": link["name"],
-                             "values": [target + nm[len(m.name):] for nm in names]})
-    out["links"] = link_out
-    out["count"] = len(b)
-    out["status"] = 0
-    return out
+            yield item({"name": link["name"], "values": [target + nm[len(m.name):] for nm in names]})
+    yield f'], "count": {len(b)}, "status": 0'
+
+
+def _rs_list(state: _State, q: dict[str, str]) -> dict:
+    """The whole ``rs_list`` answer as a dict (for small answers and tests)."""
+    plan = _rs_list_plan(state, q)
+    return plan if isinstance(plan, dict) else json.loads("".join(plan) + "}")
+
+
+async def _rs_list_response(request: web.Request, state: _State, q: dict[str, str], t0: float):
+    plan = await state.offload(_rs_list_plan, state, q)
+    if isinstance(plan, dict):
+        plan["runtime"] = round(time.perf_counter() - t0, 3)
+        return _json(plan)
+    resp = web.StreamResponse(status=200)
+    resp.content_type = "application/json"
+    # Each piece (one keyword's values) is computed in a worker thread and sent before
+    # the next is made: the event loop stays free and memory holds one column.
+    first = await state.offload(next, plan, None)
+    request[_STREAMING] = True
+    await resp.prepare(request)
+    piece = first
+    while piece is not None:
+        await resp.write(piece.encode())
+        piece = await state.offload(next, plan, None)
+    await resp.write(f', "runtime": {round(time.perf_counter() - t0, 3)}}}'.encode())
+    await resp.write_eof()
+    return resp
 
 
 def _split(v: str | None) -> list[str]:
@@ -526,11 +647,12 @@ async def _send(request: web.Request, state: _State, data: bytes, name: str) -> 
         m = re.fullmatch(r"bytes=(\d*)-(\d*)", rng.strip())
         if not m or (not m.group(1) and not m.group(2)):
             return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
-        if m.group(1):
-            start = int(m.group(1))
-            end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+        first, last = _byte_pos(m.group(1)), _byte_pos(m.group(2))
+        if first is not None:
+            start = first
+            end = min(last, size - 1) if last is not None else size - 1
         else:
-            start = max(0, size - int(m.group(2)))
+            start = max(0, size - last)
         if start >= size or start > end:
             return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
         status = 206
@@ -542,6 +664,7 @@ async def _send(request: web.Request, state: _State, data: bytes, name: str) -> 
     resp = web.StreamResponse(status=status, headers=headers)
     resp.content_type = ctype
     resp.content_length = len(body)
+    request[_STREAMING] = True
     await resp.prepare(request)
     if request.method == "HEAD":
         return resp
@@ -556,18 +679,47 @@ async def _send(request: web.Request, state: _State, data: bytes, name: str) -> 
         state.bytes_served += len(body_to_send)
         if not truncate:
             state.files_served += 1
-    chunk = 256 * 1024
-    for k in range(0, len(body_to_send), chunk):
-        piece = body_to_send[k:k + chunk]
-        await resp.write(piece)
-        if cfg.bandwidth:
-            await asyncio.sleep(len(piece) / cfg.bandwidth)
+    if cfg.bandwidth:
+        await _paced_write(resp, body_to_send, cfg.bandwidth, cfg.sleep)
+    else:
+        chunk = 256 * 1024
+        for k in range(0, len(body_to_send), chunk):
+            await resp.write(body_to_send[k:k + chunk])
     if truncate:
         if request.transport is not None:
             request.transport.abort()
         return resp
     await resp.write_eof()
     return resp
+
+
+def _byte_pos(digits: str) -> int | None:
+    """A Range header's byte position; one too long for any file stands for "past the end"."""
+    if not digits:
+        return None
+    return 10**_RANGE_DIGITS if len(digits) > _RANGE_DIGITS else int(digits)
+
+
+def _pace_chunk(bandwidth: float) -> int:
+    """Bytes per paced write: about 1/20 s of the bandwidth, between 512 B and 64 KiB."""
+    return int(min(64 * 1024, max(512, bandwidth / 20)))
+
+
+async def _paced_write(resp: web.StreamResponse, body: bytes, bandwidth: float, sleep) -> None:
+    # Every chunk, the first included, waits for its share of the bandwidth before it is sent,
+    # so that a small file does not go out in one burst. Waits follow a schedule from the start
+    # (not a sum of sleeps), so timer slack does not accumulate.
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    chunk = _pace_chunk(bandwidth)
+    sent = 0
+    for k in range(0, len(body), chunk):
+        piece = body[k:k + chunk]
+        sent += len(piece)
+        delay = t0 + sent / bandwidth - loop.time()
+        if delay > 0:
+            await sleep(delay)
+        await resp.write(piece)
 
 
 class JSOCEmulator:
@@ -639,7 +791,8 @@ class JSOCEmulator:
         asyncio.set_event_loop(loop)
         try:
             self._app = make_app(self.config)
-            self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
+            # A short shutdown grace: stop() must not wait a minute for a slow client.
+            self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, self.host, self.port)
             loop.run_until_complete(site.start())
@@ -651,6 +804,7 @@ class JSOCEmulator:
         self._ready.set()
         loop.run_forever()
         loop.run_until_complete(self._runner.cleanup())
+        self._app[STATE_KEY].executor.shutdown(wait=False, cancel_futures=True)
         loop.close()
 
     def stop(self) -> None:

@@ -291,3 +291,22 @@ def test_bandwidth_limited_downloads_are_complete():
         body = r.read()
         assert len(body) == int(r.headers["Content-Length"])
         assert body[:6] == b"SIMPLE"
+
+
+def test_bandwidth_paces_small_files_from_the_first_chunk():
+    # A recording sleep instead of a real one: the pacing schedule is visible, nothing waits.
+    waits = []
+
+    async def recording_sleep(seconds):
+        waits.append(seconds)
+
+    bandwidth = 20_000.0
+    with JSOCEmulator(bandwidth=bandwidth, sleep=recording_sleep) as emu:
+        d = exp_request(emu, ONLINE_DS, method="url_quick", protocol="as-is")
+        body = download(emu, d["data"][0]["filename"]).read()
+    chunk = 1000  # 1/20 s of 20 kB/s
+    assert 256 * 1024 > len(body) > 2 * chunk  # a small file: one write before the fix
+    assert len(waits) == -(-len(body) // chunk)  # one wait per chunk, the first included
+    assert waits[0] > 0 and waits[0] <= chunk / bandwidth
+    assert waits == sorted(waits)  # a schedule from the start, not a burst then a pause
+    assert waits[-1] <= len(body) / bandwidth and waits[-1] > 0.9 * len(body) / bandwidth
