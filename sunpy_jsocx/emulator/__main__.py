@@ -2,53 +2,148 @@
 Command line: ``python -m sunpy_jsocx.emulator [options]``.
 
 Prints the base URL as the first line of standard output, then serves until killed.
+
+Every field of `~sunpy_jsocx.emulator.server.EmulatorConfig` is an option
+(``size_limit_mb`` is ``--size-limit-mb``), generated from the dataclass and its
+docstring, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
 import signal
 import sys
 import threading
+import types
+import typing
 
-from sunpy_jsocx.emulator.server import DEFAULT_REGISTERED, JSOCEmulator
+from sunpy_jsocx import jsoctime
+from sunpy_jsocx.emulator.server import DEFAULT_REGISTERED, EmulatorConfig, JSOCEmulator
+
+__all__ = ["build_parser", "config_from_args", "main", "option_for"]
+
+#: Fields that are hooks for tests (callables), not options.
+NOT_OPTIONS = ("clock", "sleep")
+#: Options whose name is not the field's.
+_FLAG_NAMES = {"registered": "--registered-email"}
+_METAVARS = {"float": "X", "int": "N", "str": "TEXT"}
+
+
+def option_for(name: str) -> str:
+    """The command-line option of an `EmulatorConfig` field (``size_limit_mb`` → ``--size-limit-mb``)."""
+    return _FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
+
+
+def _field_docs() -> dict[str, str]:
+    # The "Parameters" section of EmulatorConfig's numpydoc docstring, one entry per field.
+    lines = inspect.cleandoc(EmulatorConfig.__doc__ or "").splitlines()
+    docs: dict[str, str] = {}
+    names: list[str] = []
+    try:
+        start = lines.index("Parameters") + 2
+    except ValueError:
+        return docs
+    for line in lines[start:]:
+        if line and not line[0].isspace():
+            names = [n.strip() for n in line.split(",")]
+            for n in names:
+                docs[n] = ""
+        elif line.strip():
+            for n in names:
+                docs[n] = (docs[n] + " " + line.strip()).strip()
+    return docs
+
+
+def _option_fields() -> list[tuple[dataclasses.Field, type, bool]]:
+    hints = typing.get_type_hints(EmulatorConfig)
+    out = []
+    for f in dataclasses.fields(EmulatorConfig):
+        if f.name in NOT_OPTIONS:
+            continue
+        hint = hints[f.name]
+        args = typing.get_args(hint)
+        optional = typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args
+        base = next(a for a in args if a is not type(None)) if optional else hint
+        out.append((f, base, optional))
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: ``--host``, ``--port`` and one option per `EmulatorConfig` field."""
     p = argparse.ArgumentParser(prog="python -m sunpy_jsocx.emulator",
                                 description="Run an offline emulator of the Stanford JSOC web API.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, loopback only)")
     p.add_argument("--port", type=int, default=0, help="port (default: 0, a free port)")
-    p.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay added to every request")
-    p.add_argument("--staging-delay", type=float, default=0.0, metavar="SECONDS",
-                   help="time a staged export takes to complete")
-    p.add_argument("--seed", type=int, default=0, help="seed for data gaps, noise and faults")
-    p.add_argument("--registered-email", nargs="+", default=None, metavar="ADDR",
-                   help=f"registered e-mail addresses (default: {', '.join(DEFAULT_REGISTERED)})")
-    p.add_argument("--image-size", type=int, default=128, metavar="N", help="pixel size of generated images")
-    p.add_argument("--fault-rate", type=float, default=0.0, metavar="P",
-                   help="probability of a fault per request (HTTP 500, dropped connection, truncated body)")
-    p.add_argument("--notfound-polls", type=int, default=0, metavar="N",
-                   help="exp_status answers 'not found' N times for each new request")
-    p.add_argument("--bandwidth", type=float, default=None, metavar="BYTES_PER_S", help="download bandwidth")
+    docs = _field_docs()
+    for f, base, optional in _option_fields():
+        text = docs.get(f.name, "").replace("``", "").replace("%", "%%")
+        flag = option_for(f.name)
+        if f.name == "registered":
+            p.add_argument(flag, dest="registered", action="append", default=None, metavar="ADDR",
+                           help=f"{text} Repeat the option or give a comma-separated list "
+                                f"(default: {', '.join(DEFAULT_REGISTERED)})")
+            continue
+        if base not in (int, float, str):
+            raise TypeError(f"EmulatorConfig.{f.name} has type {base!r}, which has no command-line form")
+        default = None if optional else f.default
+        shown = "none" if default is None else default
+        p.add_argument(flag, dest=f.name, type=base, default=default, metavar=_METAVARS[base.__name__],
+                       help=f"{text} (default: {shown})")
     return p
 
 
+def _check(args: argparse.Namespace) -> str | None:
+    if not 0 <= args.port <= 65535:
+        return f"--port must be between 0 and 65535, got {args.port}"
+    for f, base, _optional in _option_fields():
+        value = getattr(args, f.name)
+        flag = option_for(f.name)
+        if value is None or f.name == "registered":
+            continue
+        if f.name.endswith("_rate") and not 0.0 <= value <= 1.0:
+            return f"{flag} must be between 0 and 1, got {value}"
+        if f.name == "image_size" and not 8 <= value <= 8192:
+            return f"{flag} must be between 8 and 8192, got {value}"
+        if f.name in ("bandwidth", "record_limit") and value <= 0:
+            return f"{flag} must be greater than 0, got {value}"
+        if base in (int, float) and value < 0:
+            return f"{flag} must be 0 or more, got {value}"
+        if f.name == "offline_before":
+            try:
+                jsoctime.parse_time(value)
+            except (jsoctime.JSOCTimeError, ValueError) as e:
+                return f"{flag} must be a JSOC time such as 2011.01.01_00:00:00_TAI: {e}"
+    return None
+
+
+def config_from_args(args: argparse.Namespace) -> dict:
+    """The `EmulatorConfig` keyword arguments an argument namespace asks for."""
+    config = {}
+    for f, _base, _optional in _option_fields():
+        value = getattr(args, f.name)
+        if f.name == "registered":
+            emails = [e.strip() for item in (value or []) for e in item.split(",") if e.strip()]
+            value = tuple(dict.fromkeys(emails)) or DEFAULT_REGISTERED
+        config[f.name] = value
+    return config
+
+
 def main(argv=None) -> int:
+    """Run the emulator until SIGTERM or Ctrl-C; returns the exit status."""
     args = build_parser().parse_args(argv)
-    if not 0.0 <= args.fault_rate <= 1.0:
-        print("--fault-rate must be between 0 and 1", file=sys.stderr)
+    problem = _check(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
-    if args.image_size < 8 or args.image_size > 8192:
-        print("--image-size must be between 8 and 8192", file=sys.stderr)
-        return 2
-    emu = JSOCEmulator(
-        host=args.host, port=args.port, latency=args.latency, staging_delay=args.staging_delay, seed=args.seed,
-        registered=tuple(args.registered_email) if args.registered_email else DEFAULT_REGISTERED,
-        image_size=args.image_size, fault_rate=args.fault_rate, notfound_polls=args.notfound_polls,
-        bandwidth=args.bandwidth,
-    )
-    emu.start()
+    emu = JSOCEmulator(host=args.host, port=args.port, **config_from_args(args))
+    try:
+        emu.start()
+    except (OSError, ValueError) as e:  # a busy port, an address not on this machine, a bad host name
+        reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
+        print(f"error: cannot serve on {args.host}:{args.port}: {reason}", file=sys.stderr)
+        return 1
     print(emu.url, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
