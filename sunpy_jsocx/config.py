@@ -90,11 +90,17 @@ class ServerSetting:
         self._active = True
 
     def __enter__(self) -> str:
-        self._in_block = True
+        with _lock:
+            if self not in _settings:  # entered again after it was undone
+                _settings.append(self)
+                self._thread = threading.get_ident()
+            self._in_block = True
+            self._active = True
         return self.url
 
     def __exit__(self, *exc) -> None:
         self.restore()
+        self._in_block = False
 
     def restore(self) -> None:
         """Undo this setting (and the calling thread's plain settings made after it)."""

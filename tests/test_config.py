@@ -103,6 +103,17 @@ def test_nesting_blocks_and_plain_calls():
     assert not base.active
 
 
+def test_a_setting_can_be_entered_again():
+    setting = sunpy_jsocx.use_server(A)
+    with setting:
+        assert current_server() == A
+    assert current_server() == DEFAULT_SERVER
+    with setting:
+        assert current_server() == A
+    assert current_server() == DEFAULT_SERVER
+    assert not setting.active
+
+
 def test_explicit_client_server_wins():
     with sunpy_jsocx.use_server(A):
         assert JSOCXClient(server=B).server == B
