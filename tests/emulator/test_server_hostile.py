@@ -251,10 +251,23 @@ _PIECES = st.sampled_from(["hmi.m_45s", "aia.lev1_euv_12s", "hmi.sharp_720s", "[
                            "99999999999999999999", BIG, "0x" + "f" * 40, "2014.01.01_TAI", "1d", "171",
                            "T_REC", "CAMERA", "\x00", "é", "%", "%s", "*ALL*", "nan", "inf"])
 _TEXT = st.lists(_PIECES, max_size=8).map("".join)
+_NUMBER = st.sampled_from(["", "0", "7", "-1", "1e309", "-1e400", "99999999999999999999", BIG, "0x" + "f" * 5000,
+                           "nan", "1.5", "'x'"])
+# Record sets and headers shaped like real ones, with hostile numbers in every slot.
+_DS = st.one_of(_TEXT, st.builds("hmi.m_45s[2014.01.01_TAI/1h][? CAMERA {} {} ?]".format,
+                                 st.sampled_from(["<", ">", "=", "<>"]), _NUMBER),
+                st.builds("aia.lev1_euv_12s[2014.01.01_TAI/1m][{}-{}]".format, _NUMBER, _NUMBER),
+                st.builds("hmi.m_45s[:#{}-{}]".format, _NUMBER, _NUMBER),
+                st.builds("hmi.sharp_720s[{}][2014.01.01_TAI/{}d]".format, _NUMBER, _NUMBER))
+_RANGE = st.one_of(_TEXT, st.builds("{}-{}".format, _NUMBER, _NUMBER))
+_FMT = st.one_of(_TEXT, st.builds("{{seriesname}}.{{{}:{}}}.{{segment}}".format,
+                                  st.sampled_from(["T_REC", "CAMERA", "recnum", "#", "segment", "NOSUCH", ""]),
+                                  st.sampled_from(["%d", "%lld", "%05d", "%.3f", "%s", "%q", "%", "%d%", "%*d",
+                                                   "%999999d", "A", "D", "A,UTC", "%c", "%n", "%%", "x"])))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ds=_TEXT, n=_TEXT, key=_TEXT, fmt=_TEXT, flt=_TEXT, rng=_TEXT, rid=_TEXT)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ds=_DS, n=_NUMBER | _TEXT, key=_TEXT, fmt=_FMT, flt=_TEXT, rng=_RANGE, rid=_TEXT)
 def test_fuzzed_input_never_gets_http_500(emulator, file_path, ds, n, key, fmt, flt, rng, rid):
     requests = [
         ("cgi-bin/ajax/jsoc_info", {"op": "rs_list", "ds": ds, "key": key, "n": n, "R": "1"}, None),
