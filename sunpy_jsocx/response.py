@@ -10,10 +10,12 @@ survive any indexing (int, slice, list, boolean mask, `Row`, Fido's
 selected records.
 
 What a table shows is worked out from the table itself each time it is shown
-(the hidden columns from their names, the shown ones from ``display_columns``),
-never kept in the table's ``meta``: astropy gives every slice a shallow copy of
-``meta``, and sunpy's display code resets the display settings of the slice it
-prints, which would otherwise reset them on the table being shown too.
+(the hidden columns from their names, the shown ones from ``display_columns``)
+unless set on it (``unhide_columns()``, or assigning ``display_keys``/``hide_keys``,
+which slices inherit). Setting never writes into a ``meta`` shared with another
+table: astropy gives every slice a shallow copy of its parent's ``meta``, and sunpy's
+display code resets the display settings of the slice it prints, which used to reset
+them on the table being shown too.
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ HIDDEN_PREFIX = "_"
 
 class _DisplaySetting(TableAttribute):
     """
-    ``display_keys`` / ``hide_keys`` of a `JSOCXResponse`, kept off the table's ``meta``.
+    ``display_keys`` / ``hide_keys`` of a `JSOCXResponse`: derived unless set, and set copy-on-write.
 
-    Reading gives the value set on this very table object (``unhide_columns``, or an
-    explicit assignment), else one derived from the table's columns. Setting stores
-    the value on the object only, so no slice, copy or other table sharing the
-    ``meta`` dictionary can change what this table shows.
+    Reading gives the value set on this table (by ``unhide_columns`` or an assignment,
+    inherited by its slices), else one derived from the table's columns. Setting gives
+    the table a fresh ``meta`` with a fresh ``__attributes__`` dictionary first: a slice
+    shares its parent's ``__attributes__``, and sunpy resets the settings of the slice it
+    prints, which must not reset them on the table being shown.
     """
 
     def __init__(self, derive):
@@ -48,22 +51,26 @@ class _DisplaySetting(TableAttribute):
         self._derive = derive
 
     def __set_name__(self, owner, name):
+        # Not MetaAttribute's, which refuses names the parent class has: these replace sunpy's.
         self.name = name
-        self._slot = f"_jsocx_{name}"
 
     def __get__(self, instance, owner):
         if instance is None:
             return self
-        try:
-            return instance.__dict__[self._slot]
-        except KeyError:
-            return self._derive(instance)
+        attributes = instance.meta.get("__attributes__", {})
+        if self.name in attributes:
+            return attributes[self.name]
+        return self._derive(instance)
 
     def __set__(self, instance, value):
-        instance.__dict__[self._slot] = value
+        attributes = dict(instance.meta.get("__attributes__", {}))
+        attributes[self.name] = value
+        instance.meta = {**instance.meta, "__attributes__": attributes}
 
     def __delete__(self, instance):
-        instance.__dict__.pop(self._slot, None)
+        attributes = dict(instance.meta.get("__attributes__", {}))
+        attributes.pop(self.name, None)
+        instance.meta = {**instance.meta, "__attributes__": attributes}
 
 
 def _hidden_columns(table) -> list[str]:

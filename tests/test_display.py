@@ -174,6 +174,19 @@ def test_unhide_columns_is_per_table(result):
     assert _text_names(repr(result)) == ["T_REC", "_recnum"]
 
 
+def test_settings_made_on_a_table_are_inherited_by_its_slices(result):
+    everything = result.show()
+    assert set(_text_names(repr(everything[0:2]))) == set(result.colnames)
+    assert set(_text_names(repr(everything[0]))) == set(result.colnames)
+    part = result[0:6]
+    part.display_keys = ["T_REC", "_record"]
+    part.hide_keys = None
+    assert _text_names(repr(part[::2])) == ["T_REC", "_record"]
+    assert _text_names(repr(part[::2])) == ["T_REC", "_record"]
+    assert_hidden(repr(result))
+    assert_hidden_html(result._repr_html_())
+
+
 def test_asked_keywords_are_shown_in_slices_too(emulator):
     with sunpy_jsocx.use_server(emulator.url):
         res = JSOCXClient().search(TIME, a.jsocx.Series("aia.lev1_euv_12s"), a.Wavelength(171 * u.AA),
