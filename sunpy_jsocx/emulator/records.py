@@ -519,8 +519,14 @@ class RecordStore:
             cols.append(self.strings(b, k))
         return [m.name + "".join(f"[{v}]" for v in vals) for vals in zip(*cols)] if cols else [m.name] * len(b)
 
-    def strings(self, b: RecordBatch, name: str) -> list[str]:
-        """Keyword values formatted as JSOC's ``rs_list`` prints them."""
+    def strings(self, b: RecordBatch, name: str, *, keep: bool = True) -> list[str]:
+        """
+        Keyword values formatted as JSOC's ``rs_list`` prints them.
+
+        ``keep=False`` does not keep the strings with the batch (a streamed
+        listing needs each column once, and keeping them all would hold the
+        whole answer in memory).
+        """
         m = b.model
         kw = m.keyword(name)
         if kw is None:
@@ -530,7 +536,8 @@ class RecordStore:
             return b._cache[key]
         vals = self.values(b, kw["name"])
         out = _format(vals, kw, m)
-        b._cache[key] = out
+        if keep:
+            b._cache[key] = out
         return out
 
     def values(self, b: RecordBatch, name: str) -> np.ndarray:

@@ -458,7 +458,7 @@ def _rs_list_json(state: _State, b: RecordBatch, q: dict[str, str]) -> Iterator[
         if k.upper() == "**ALL**":
             for kw in m.keyword_defs:
                 if kw.get("recscope") != "index":
-                    yield item({"name": kw["name"], "values": store.strings(b, kw["name"])})
+                    yield item({"name": kw["name"], "values": store.strings(b, kw["name"], keep=False)})
         elif k.upper() == "**NONE**":
             continue
         elif k.lower() in _PSEUDO:
@@ -466,7 +466,7 @@ def _rs_list_json(state: _State, b: RecordBatch, q: dict[str, str]) -> Iterator[
         else:
             kw = m.keyword(k)
             yield item({"name": kw["name"] if kw else k,
-                        "values": store.strings(b, kw["name"]) if kw else ["Invalid KeyLink"] * len(b)})
+                        "values": store.strings(b, kw["name"], keep=False) if kw else ["Invalid KeyLink"] * len(b)})
     yield '], "segments": ['
     first = True
     seg_names = [s["name"] for s in m.struct["segments"]] if any(s.upper() == "**ALL**" for s in segs) else segs

@@ -95,12 +95,12 @@ def test_heavy_rs_list_does_not_stall_other_clients():
         store = emu.state.store
         strings = store.strings
 
-        def held_strings(b, name):
+        def held_strings(b, name, **kw):
             # The heavy (AIA) request stops inside its keyword work until the test lets it go.
             if b.model.name.startswith("aia"):
                 entered.set()
                 release.wait(2 * BOUND)
-            return strings(b, name)
+            return strings(b, name, **kw)
 
         store.strings = held_strings
         answer = {}
