@@ -39,7 +39,15 @@ _ASCII_WORD: Final = frozenset(string.ascii_letters + string.digits + "_")
 
 
 class FilterError(ValueError):
-    """A series filter the emulator refuses: bad syntax, unsupported or too costly."""
+    """
+    A series filter the emulator refuses: bad syntax, unsupported or too costly.
+
+    ``syntax`` is True when the pattern is not a regular expression at all.
+    """
+
+    def __init__(self, message: str, *, syntax: bool = False):
+        super().__init__(message)
+        self.syntax = syntax
 
 
 def _is_word(ch: str, ascii_only: bool) -> bool:
@@ -188,7 +196,7 @@ class SafeRegex:
         try:
             parsed = _sre_parse.parse(pattern, flags)
         except (re.error, OverflowError, RecursionError) as e:
-            raise FilterError(str(e)) from None
+            raise FilterError(str(e), syntax=True) from None
         all_flags = parsed.state.flags | flags
         comp = _Compiler(ascii_only=bool(all_flags & re.ASCII), max_size=max_size)
         comp.compile(parsed, all_flags)

@@ -260,10 +260,9 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
         try:
             names = await state.offload(filter_names, state.catalog.names(), q.get("filter"))
         except FilterError as e:
-            if "too" not in str(e):  # a bad pattern selects nothing, as before
-                names = []
-            else:
+            if not e.syntax:  # too long, too costly or needing backtracking: say so
                 return _json({"status": 1, "error": f"show_series: invalid filter: {e}"})
+            names = []  # a pattern that is not a regular expression selects nothing, as before
         out = []
         for n in names:
             m = state.catalog.get(n)

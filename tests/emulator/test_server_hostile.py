@@ -60,6 +60,9 @@ def test_costly_filters_are_refused_with_a_clear_message(emulator):
     assert d["status"] == 1 and "too long" in d["error"]
     d = get_json(emulator, "cgi-bin/ajax/showextseries", filter=r"(hmi)\1")
     assert "back-references" in d["errMsg"]
+    d = get_json(emulator, "cgi-bin/ajax/show_series", filter=r"(?=hmi)")
+    assert d["status"] == 1 and "look-around" in d["error"]
+    assert get_json(emulator, "cgi-bin/ajax/show_series", filter="(")["names"] == []  # bad syntax, as before
 
 
 def test_filter_budget_bounds_the_work():
