@@ -585,7 +585,7 @@ def _file_bytes(state: _State, sunum: int, slot: int, name: str) -> bytes | None
     from sunpy_jsocx.emulator.records import EXPORT_SERIES_CODE
 
     if sunum % 10000 == EXPORT_SERIES_CODE:
-        with state.lock:
+        with state.export_lock:
             exp = state.exports.export_for_dir(sunum)
         if exp is None or slot != 0:
             return None
