@@ -287,7 +287,7 @@ def test_fuzzed_input_never_gets_http_500(emulator, file_path, ds, n, key, fmt, 
     for path, params, headers in requests:
         status, _, body = get_raw(emulator, path, headers=headers, **params)
         assert status != 500, (path, params, body[:300])
-        if path.startswith("cgi-bin") and status == 200:  # (a URL past 8 KiB is HTTP 400, as on Apache)
+        if path.startswith("cgi-bin") and status == 200:  # (a URL past 8 KiB is HTTP 400)
             d = json.loads(body)
             if path.endswith("jsoc_fetch") and params["op"] == "exp_request" and d.get("requestid"):
                 s = fetch(emulator, op="exp_status", requestid=d["requestid"])
