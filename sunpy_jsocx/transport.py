@@ -1,29 +1,77 @@
 """
-The thin network layer: JSOC's CGI programs through drms's JSON transport.
+The thin network layer: JSOC's CGI programs (``jsoc_info``, ``jsoc_fetch``,
+``showextseries``, ``checkAddress.sh``) over HTTP, answering JSON.
 
 One `Connection` per server URL per process holds the caches: series metadata
 is fetched once per server and series (JSOC asks clients not to repeat
 metadata requests), as are positive e-mail checks.
+
+Every call is retried a few times, with growing pauses, when the server cannot
+be reached, drops the connection, answers HTTP 5xx or sends a truncated body
+(`RETRY`); what still fails raises `JSOCUnreachable`, one sentence naming the
+server, the operation and the cause. Requests carry a ``User-Agent`` naming
+sunpy-jsocx and honour ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY``. Long
+requests (many record numbers) go as a form POST, which JSOC's CGIs accept
+(JSOC's ``jsoc_fetch.c``: "POST passes its argument via stdin to jsoc_fetch",
+parsed by qDecoder as for GET); Apache refuses request lines over 8,190 bytes.
+The parameter names are JSOC's (``../shared/jsoc-api.md`` §3, as drms sends them).
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
+import socket
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus, urlencode
+
+from sunpy import log
 
 from sunpy_jsocx.config import current_server
 from sunpy_jsocx.seriesinfo import SeriesInfo
 
-__all__ = ["Connection", "connection", "JSOCError"]
+__all__ = ["Connection", "connection", "JSOCError", "JSOCUnreachable", "RetryPolicy", "RETRY", "USER_AGENT",
+           "MAX_GET_URL"]
 
 _connections: dict[str, Connection] = {}
 _lock = threading.Lock()
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("sunpy-jsocx")
+    except Exception:  # noqa: BLE001 (not installed: running from a source tree)
+        return "unknown"
+
+
+#: Sent with every request, so JSOC's operators can tell our traffic apart.
+USER_AGENT = (f"sunpy-jsocx/{_version()} (+https://github.com/sunpy/sunpy-jsocx) "
+              f"python/{sys.version_info.major}.{sys.version_info.minor}")
+#: Longest GET URL sent; longer requests go as POST. Apache's default request-line limit is 8,190 bytes.
+MAX_GET_URL = 6000
+#: Seconds to wait for an API answer.
+API_TIMEOUT = 120.0
+
+
+def pause(seconds: float) -> None:
+    """
+    How sunpy-jsocx waits, unless a ``sleep`` is given: between export polls, retries
+    and turns. Looked up at each wait, so a test can put a fake clock here.
+    """
+    time.sleep(seconds)
 
 
 class JSOCError(RuntimeError):
@@ -35,6 +83,62 @@ class JSOCError(RuntimeError):
         self.answer = answer or {}
 
 
+class JSOCUnreachable(JSOCError, ConnectionError):
+    """JSOC could not be reached, or kept failing, after every retry."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """
+    How often and how patiently a failing request is tried again.
+
+    Attempt ``n`` (from 1) that fails transiently is followed by a pause of
+    ``min(backoff * factor ** (n - 1), cap)`` seconds, up to ``attempts`` tries
+    in all: 1, 2 and 4 s by default, so a busy JSOC gets room, not a burst.
+
+    Examples
+    --------
+    >>> RetryPolicy().pauses()
+    [1.0, 2.0, 4.0]
+    """
+
+    attempts: int = 4
+    backoff: float = 1.0
+    factor: float = 2.0
+    cap: float = 30.0
+
+    def pauses(self) -> list[float]:
+        return [min(self.backoff * self.factor ** n, self.cap) for n in range(max(0, self.attempts - 1))]
+
+
+#: The policy for JSOC API calls (downloads have their own, in `sunpy_jsocx.download`).
+RETRY = RetryPolicy()
+
+
+class _Transient(Exception):
+    pass
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    if isinstance(error, urllib.error.URLError):
+        reason = error.reason
+        return str(getattr(reason, "strerror", None) or reason)
+    if isinstance(error, (TimeoutError, socket.timeout)):
+        return "no answer in time"
+    if isinstance(error, ValueError):
+        return "an incomplete or invalid JSON answer"
+    return str(error) or type(error).__name__
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code >= 500 or error.code in (408, 429)
+    return isinstance(error, (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError,
+                              http.client.HTTPException, ValueError, _Transient))
+
+
 class Connection:
     """
     The CGI endpoints of one JSOC server.
@@ -43,30 +147,92 @@ class Connection:
     ----------
     url
         Base URL of the server (``http://jsoc.stanford.edu/`` or an emulator's).
+    retry
+        How failing calls are retried (default `RETRY`).
+    sleep
+        Used for the pauses between tries (inject a fake one in tests).
     """
 
-    def __init__(self, url: str):
-        from drms.json import HttpJsonClient
-
-        from sunpy_jsocx.emulator.redirect import drms_server_config
-
-        self.url = url
-        self.config = drms_server_config(url, name="JSOCX")
-        self._json = HttpJsonClient(self.config)
+    def __init__(self, url: str, *, retry: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None):
+        self.url = url if url.endswith("/") else url + "/"
+        self.cgi = self.url + "cgi-bin/ajax/"
+        self.retry = retry or RETRY
+        self.sleep = sleep
+        self._opener = urllib.request.build_opener()  # honours the *_PROXY environment variables
         self._info: dict[str, SeriesInfo] = {}
         self._keyword_defs: dict[str, list[dict]] = {}
         self._emails: set[str] = set()
         self._lock = threading.Lock()
+        #: Requests sent, per operation (tests and benchmarks read it).
+        self.calls: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"<Connection {self.url}>"
 
+    # ---------------------------------------------------------------- HTTP
+    def _once(self, cgi: str, query: str, post: bool) -> dict[str, Any]:
+        url = self.cgi + cgi
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if post:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            request = urllib.request.Request(url, data=query.encode(), headers=headers, method="POST")
+        else:
+            request = urllib.request.Request(f"{url}?{query}", headers=headers)
+        with self._opener.open(request, timeout=API_TIMEOUT) as resp:
+            body = resp.read()
+            length = resp.headers.get("Content-Length")
+            if length is not None and length.isdigit() and len(body) != int(length):
+                raise _Transient(f"truncated answer ({len(body)} of {length} bytes)")
+        answer = json.loads(body.decode("utf-8", errors="replace"))
+        if not isinstance(answer, dict):
+            raise ValueError("the answer is not a JSON object")
+        return answer
+
+    def call(self, cgi: str, params: dict[str, str], *, op: str, may_post: bool = True) -> dict[str, Any]:
+        """
+        One JSON request to a CGI program, retried as `RETRY` says.
+
+        Raises
+        ------
+        JSOCUnreachable
+            When every try failed transiently (unreachable, dropped, HTTP 5xx, truncated).
+        JSOCError
+            When the server refused the request itself (HTTP 4xx).
+        """
+        query = urlencode(params)
+        post = may_post and len(self.cgi) + len(cgi) + 1 + len(query) > MAX_GET_URL
+        pauses = self.retry.pauses()
+        for attempt in range(len(pauses) + 1):
+            with self._lock:
+                self.calls[op] = self.calls.get(op, 0) + 1
+            try:
+                return self._once(cgi, query, post)
+            except Exception as error:  # noqa: BLE001 (sorted into transient and final below)
+                if not _is_transient(error):
+                    if isinstance(error, urllib.error.HTTPError):
+                        raise JSOCError(f"JSOC at {self.url} refused {op}: {_describe(error)}",
+                                        error.code) from None
+                    raise
+                if attempt == len(pauses):
+                    raise JSOCUnreachable(
+                        f"JSOC at {self.url} did not answer {op} after {attempt + 1} tries "
+                        f"(last: {_describe(error)}); check the server and your network, or try again later"
+                    ) from None
+                log.debug(f"JSOC {op} failed ({_describe(error)}); trying again in {pauses[attempt]:g} s")
+                (self.sleep or pause)(pauses[attempt])
+        raise AssertionError("unreachable")
+
     # ---------------------------------------------------------------- metadata
     def series(self, regex: str | None = None, *, full: bool = False) -> list:
-        d = self._json.show_series_wrapper(regex, info=full)
+        params = {"dbhost": "hmidb2"}
+        if regex is not None:
+            params["filter"] = regex
+        if full:
+            params["info"] = "1"
+        d = self.call("showextseries", params, op="show_series")
         if d.get("errMsg"):
             raise JSOCError(f"JSOC refused the series filter {regex!r}: {d['errMsg']}")
-        return d["seriesList"]
+        return list(d.get("seriesList") or [])
 
     def info(self, series: str) -> SeriesInfo:
         """Series metadata, fetched once per server and series per process (and cached on disk)."""
@@ -75,13 +241,19 @@ class Connection:
             if key in self._info:
                 return self._info[key]
         d = _disk_cache_read(self.url, key)
+        info = None
+        if d is not None:
+            try:
+                info = SeriesInfo.from_struct(_canonical_name(series, d), d)
+            except Exception:  # noqa: BLE001 (a cache file that no longer parses: ask again)
+                _disk_cache_drop(self.url, key)
+                d = None
         if d is None:
-            d = self._json.series_struct(key)
-            if int(d.get("status", 1)) != 0:
-                raise JSOCError(d.get("error", f"series {series} not found").strip(), int(d.get("status", 1)), d)
+            d = self.call("jsoc_info", {"op": "series_struct", "ds": key}, op="series_struct")
+            if _status(d, 1) != 0:
+                raise JSOCError(str(d.get("error") or f"series {series} not found").strip(), _status(d, 1), d)
+            info = SeriesInfo.from_struct(_canonical_name(series, d), d)
             _disk_cache_write(self.url, key, d)
-        canonical = _canonical_name(series, d)
-        info = SeriesInfo.from_struct(canonical, d)
         with self._lock:
             self._info[key] = info
             self._keyword_defs[key] = list(d.get("keywords", []))
@@ -98,18 +270,31 @@ class Connection:
     # ---------------------------------------------------------------- records
     def rs_list(self, ds: str, *, key: list[str] | None = None, seg: list[str] | None = None,
                 recinfo: bool = False, n: int | None = None) -> dict[str, Any]:
-        d = self._json.rs_list(ds, key=key or None, seg=seg or None, recinfo=recinfo, n=n)
-        if int(d.get("status", 1)) != 0:
-            raise JSOCError(f"JSOC refused the record set {ds!r}: {d.get('error', '').strip()}",
-                            int(d.get("status", 1)), d)
+        params = {"op": "rs_list", "ds": ds}
+        if key:
+            params["key"] = ",".join(key)
+        if seg:
+            params["seg"] = ",".join(seg)
+        if not key and not seg:
+            raise ValueError("rs_list needs at least one keyword or segment")
+        if recinfo:
+            params["R"] = "1"
+        if n is not None:
+            params["n"] = str(int(n))
+        d = self.call("jsoc_info", params, op="rs_list")
+        if _status(d, 1) != 0:
+            raise JSOCError(f"JSOC refused the record set {ds!r}: {str(d.get('error') or '').strip()}",
+                            _status(d, 1), d)
         return d
 
     # ---------------------------------------------------------------- exports
     def check_address(self, email: str) -> bool:
         if email.lower() in self._emails:
             return True
-        d = self._json.check_address(email)
-        ok = int(d.get("status", 0)) == 2
+        # JSOC decodes the address twice (jsoc-api.md §3.6), as drms sends it.
+        d = self.call("checkAddress.sh", {"address": quote_plus(email), "checkonly": "1"}, op="check_address",
+                      may_post=False)
+        ok = _status(d, 0) == 2
         if ok:
             with self._lock:
                 self._emails.add(email.lower())
@@ -117,17 +302,51 @@ class Connection:
 
     def exp_request(self, ds: str, notify: str, *, method: str, protocol: str,
                     filenamefmt: str | None = None, process: dict | None = None) -> dict[str, Any]:
-        return self._json.exp_request(ds, notify, method=method, protocol=protocol, filenamefmt=filenamefmt,
-                                      process=process, requester=False)
+        params = exp_request_params(ds, notify, method=method, protocol=protocol, filenamefmt=filenamefmt,
+                                    process=process)
+        return self.call("jsoc_fetch", params, op="exp_request")
 
     def exp_status(self, requestid: str) -> dict[str, Any]:
-        return self._json.exp_status(requestid)
+        return self.call("jsoc_fetch", {"op": "exp_status", "requestid": requestid}, op="exp_status",
+                         may_post=False)
 
     def file_url(self, path: str) -> str:
         """Download URL of a server path (``/SUM…/file`` or an export file)."""
         from urllib.parse import urljoin
 
         return urljoin(self.url, path.lstrip("/"))
+
+
+def _status(d: dict, default: int) -> int:
+    try:
+        return int(d.get("status", default))
+    except (TypeError, ValueError):
+        return default
+
+
+def exp_request_params(ds: str, notify: str, *, method: str, protocol: str, filenamefmt: str | None = None,
+                       process: dict | None = None) -> dict[str, str]:
+    """
+    The parameters of a ``jsoc_fetch`` ``exp_request``, as JSOC reads them.
+
+    Processing steps go into the ``process=n`` value after the record limit (``0``:
+    none), ``|``-separated, each ``name,key=value,...`` (jsoc-api.md §3.7).
+
+    Examples
+    --------
+    >>> p = exp_request_params("hmi.M_45s[:#5]", "a@b.org", method="url", protocol="fits",
+    ...                        process={"im_patch": {"x": 1, "y": 2}})
+    >>> p["process=n"]
+    '0|im_patch,x=1,y=2'
+    """
+    params = {"op": "exp_request", "format": "json", "ds": ds, "notify": notify, "method": method,
+              "protocol": protocol}
+    if filenamefmt is not None:
+        params["filenamefmt"] = filenamefmt
+    steps = ["0"] + [f"{name}," + ",".join(f"{k}={v}" for k, v in opts.items())
+                     for name, opts in (process or {}).items()]
+    params["process=n"] = "|".join(steps)
+    return params
 
 
 def cache_dir() -> Path | None:
@@ -159,14 +378,52 @@ def _cache_file(url: str, series: str) -> Path | None:
     return root / "series_struct" / hashlib.sha1(url.encode()).hexdigest()[:16] / f"{series}.json"
 
 
+def _valid_struct(d: Any) -> bool:
+    """Whether a cached answer has the shape of a successful ``series_struct``."""
+    return (isinstance(d, dict) and _status(d, 1) == 0 and isinstance(d.get("keywords"), list)
+            and isinstance(d.get("primekeys", []), list) and isinstance(d.get("segments", []), list)
+            and all(isinstance(k, dict) and isinstance(k.get("name"), str) for k in d["keywords"]))
+
+
 def _disk_cache_read(url: str, series: str) -> dict | None:
     path = _cache_file(url, series)
     try:
         if path is None or time.time() - path.stat().st_mtime > _cache_ttl():
             return None
-        return json.loads(path.read_text())
+        d = json.loads(path.read_text())
     except (OSError, ValueError):
+        d = None
+    if path is not None and path.exists() and not _valid_struct(d):
+        _disk_cache_drop(url, series)  # damaged or foreign: forget it rather than fail for a day
         return None
+    return d
+
+
+def _disk_cache_drop(url: str, series: str) -> None:
+    path = _cache_file(url, series)
+    if path is not None:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _prune_cache(root: Path, ttl: float) -> None:
+    """
+    Remove expired entries, and server directories left empty.
+
+    Runs when a new server directory is made, so that the directories of servers
+    seen once (an emulator on a fresh port each run) do not pile up past the TTL.
+    """
+    now = time.time()
+    for server_dir in (root / "series_struct").glob("*"):
+        try:
+            for f in server_dir.iterdir():
+                if now - f.stat().st_mtime > ttl:
+                    f.unlink()
+            server_dir.rmdir()  # only succeeds when empty
+        except OSError:
+            continue
 
 
 def _disk_cache_write(url: str, series: str, d: dict) -> None:
@@ -174,8 +431,10 @@ def _disk_cache_write(url: str, series: str, d: dict) -> None:
     if path is None:
         return
     try:
+        if not path.parent.exists():
+            _prune_cache(path.parents[2], _cache_ttl())
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(d))
         os.replace(tmp, path)
     except OSError:  # a read-only home: the in-process cache still works
