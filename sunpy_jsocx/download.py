@@ -1,33 +1,55 @@
 """
-Downloading files from JSOC: one connection, one request per file, atomic writes.
+Downloading files from JSOC: one connection, one request per file, verified atomic writes.
 
 parfive (which Fido uses) asks for every file twice (``HEAD`` then ``GET``) and
 writes straight to the final name. Here each file costs one ``GET`` on a kept-
-alive connection, is written to ``<name>.part`` and renamed only when complete,
-so a failed download never leaves a file that looks complete. Transient
-failures (dropped connections, truncated bodies, HTTP 5xx) are retried a few
-times; what still fails is reported in the `parfive.Results` errors, which
-``Fido.fetch(results)`` (parfive's ``retry``) can retry later.
+alive connection and is written to a temporary name of its own
+(``.<name>.<random>.part`` beside the target, so two fetches into one folder never
+write the same file). It is verified (its size against ``Content-Length``, and a
+FITS file's structure and ``DATASUM``/``CHECKSUM`` cards, see
+`sunpy_jsocx.integrity`), flushed to disk, and only then renamed over the final
+name, so a failed download never leaves a file that looks complete and a rename
+only ever puts a verified file in place. A file that is already there is verified
+the same way before a fetch keeps it; one that fails is downloaded again.
+
+Transient failures (dropped connections, truncated or corrupt bodies, HTTP 5xx)
+are retried a few times on the same connection; what still fails is reported in
+the `parfive.Results` errors. ``Fido.fetch(results)`` then retries them through
+this module (see `sunpy_jsocx.fidoretry`), writing the files a first try would.
+Downloads honour ``HTTP_PROXY``/``HTTPS_PROXY`` and send sunpy-jsocx's
+``User-Agent``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import parfive
+from sunpy import log
 
-__all__ = ["DownloadItem", "download_files", "RETRIES", "RETRY_BACKOFF"]
+from sunpy_jsocx.integrity import file_problem, fits_problem
+from sunpy_jsocx.transport import USER_AGENT
+
+__all__ = ["DownloadItem", "download_files", "RETRIES", "RETRY_BACKOFF", "BIG_FILE"]
 
 #: Extra attempts for a file that failed transiently.
 RETRIES = 2
 #: Seconds to wait before retry n (times n).
 RETRY_BACKOFF = 0.5
+#: Files at least this large get a progress bar of their own (bytes).
+BIG_FILE = 8 << 20
 _CHUNK = 1 << 20
+
+
+async def pause(seconds: float) -> None:
+    """The pause before a download is tried again (a test can put a fake one here)."""
+    await asyncio.sleep(seconds)
 
 
 @dataclass
@@ -36,38 +58,60 @@ class DownloadItem:
     One file to download.
 
     ``transform`` (bytes -> bytes) builds the final file from the downloaded
-    bytes (used to write a FITS export from a stored file); ``retry_path`` is
-    where a later parfive retry should put the raw download if this one fails.
+    bytes (used to write a FITS export from a stored file).
     """
 
     url: str
     path: Path
     transform: Callable[[bytes], bytes] | None = None
-    retry_path: Path | None = None
 
 
 class _Transient(Exception):
     pass
 
 
-def _unique(path: Path) -> Path:
-    k = 1
+def _temporary(path: Path) -> Path:
+    """A temporary name beside ``path`` that no other writer uses."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+
+
+def _claim_unique(tmp: Path, path: Path) -> Path:
+    """Put ``tmp`` at ``path``, or at ``name.1.ext``, ``name.2.ext``... whichever is free, atomically."""
+    k = 0
     candidate = path
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.{k}{path.suffix}")
-        k += 1
-    return candidate
+    while True:
+        try:
+            os.link(tmp, candidate)  # fails if the name is taken, even by a concurrent writer
+        except FileExistsError:
+            k += 1
+            candidate = path.with_name(f"{path.stem}.{k}{path.suffix}")
+            continue
+        except OSError:  # no hard links here (some network file systems): best effort
+            while candidate.exists():
+                k += 1
+                candidate = path.with_name(f"{path.stem}.{k}{path.suffix}")
+            os.replace(tmp, candidate)
+            return candidate
+        tmp.unlink()
+        return candidate
 
 
-async def _fetch_one(session: aiohttp.ClientSession, item: DownloadItem, overwrite) -> str:
+def _write(tmp: Path, data: bytes) -> None:
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+async def _fetch_one(session: aiohttp.ClientSession, item: DownloadItem, overwrite, progress: bool) -> str:
     path = Path(item.path)
-    if path.exists():
-        if overwrite is False:
+    if path.exists() and overwrite is False:
+        problem = file_problem(path)
+        if problem is None:
             return str(path)
-        if overwrite == "unique":
-            path = _unique(path)
+        log.warning(f"{path} is there but {problem}; downloading it again.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
+    tmp = _temporary(path)
     try:
         async with session.get(item.url) as resp:
             if resp.status >= 500:
@@ -75,29 +119,72 @@ async def _fetch_one(session: aiohttp.ClientSession, item: DownloadItem, overwri
             if resp.status != 200:
                 raise FileNotFoundError(f"HTTP {resp.status} from {item.url}")
             expected = resp.content_length
-            if item.transform is None:
-                size = 0
-                with open(part, "wb") as fh:
+            bar = None
+            if progress and expected is not None and expected >= BIG_FILE:
+                from tqdm.auto import tqdm
+
+                bar = tqdm(total=expected, unit="B", unit_scale=True, desc=path.name, leave=False)
+            try:
+                if item.transform is None:
+                    size = 0
+                    with open(tmp, "wb") as fh:
+                        async for chunk in resp.content.iter_chunked(_CHUNK):
+                            fh.write(chunk)
+                            size += len(chunk)
+                            if bar is not None:
+                                bar.update(len(chunk))
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                else:
+                    parts = []
                     async for chunk in resp.content.iter_chunked(_CHUNK):
-                        fh.write(chunk)
-                        size += len(chunk)
-            else:
-                body = await resp.read()
-                size = len(body)
+                        parts.append(chunk)
+                        if bar is not None:
+                            bar.update(len(chunk))
+                    body = b"".join(parts)
+                    size = len(body)
+            finally:
+                if bar is not None:
+                    bar.close()
             if expected is not None and size != expected:
                 raise _Transient(f"truncated download of {item.url}: {size} of {expected} bytes")
-        if item.transform is not None:
+        if item.transform is None:
+            problem = file_problem(tmp, expected_size=expected)
+            if problem is not None:
+                raise _Transient(f"the download of {item.url} {problem}")
+        else:
+            if body[:9] == b"SIMPLE  =":
+                problem = fits_problem(body)
+                if problem is not None:
+                    raise _Transient(f"the download of {item.url} is not a whole FITS file: {problem}")
             data = item.transform(body)
-            with open(part, "wb") as fh:
-                fh.write(data)
-        os.replace(part, path)
+            problem = fits_problem(data) if data[:9] == b"SIMPLE  =" else None
+            if problem is not None:  # our own writer went wrong: say so, keep nothing
+                raise ValueError(f"the FITS file written for {item.url} did not verify: {problem}")
+            _write(tmp, data)
+        if overwrite == "unique" and path.exists():
+            return str(_claim_unique(tmp, path))
+        os.replace(tmp, path)
         return str(path)
     except BaseException:
-        part.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, overwrite) -> parfive.Results:
+def _failure(item: DownloadItem, error: BaseException) -> BaseException:
+    """The error reported for an item, carrying the item so that a retry can redo it exactly."""
+    try:
+        error._jsocx_item = item
+    except AttributeError:  # an exception type without a __dict__: wrap it
+        wrapped = RuntimeError(str(error))
+        wrapped._jsocx_item = item
+        wrapped.__cause__ = error
+        return wrapped
+    return error
+
+
+async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, overwrite,
+               sleep) -> parfive.Results:
     from tqdm.auto import tqdm
 
     results = parfive.Results()
@@ -110,21 +197,23 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
         async with sem:
             for attempt in range(RETRIES + 1):
                 try:
-                    path = await _fetch_one(session, item, overwrite)
+                    path = await _fetch_one(session, item, overwrite, progress)
                     results.append(path=path, url=item.url)
                     break
                 except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
                     if attempt == RETRIES:
-                        results.add_error(str(item.retry_path or item.path), item.url, e)
+                        results.add_error(str(item.path), item.url, _failure(item, e))
                     else:
-                        await asyncio.sleep(RETRY_BACKOFF * (attempt + 1))
+                        log.debug(f"download of {item.url} failed ({e}); trying again")
+                        await sleep(RETRY_BACKOFF * (attempt + 1))
                 except Exception as e:  # noqa: BLE001 (HTTP 404, transform errors): reported, not retried
-                    results.add_error(str(item.retry_path or item.path), item.url, e)
+                    results.add_error(str(item.path), item.url, _failure(item, e))
                     break
             bar.update(1)
 
     try:
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=True,
+                                         headers={"User-Agent": USER_AGENT}) as session:
             await asyncio.gather(*(one(session, item) for item in items))
     finally:
         bar.close()
@@ -132,9 +221,23 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
 
 
 def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress: bool = True,
-                   overwrite=False) -> parfive.Results:
+                   overwrite=False, sleep=None) -> parfive.Results:
     """
     Download files over at most ``max_conn`` connections; returns `parfive.Results`.
+
+    Parameters
+    ----------
+    items
+        What to download, and where.
+    max_conn
+        Connections at once (JSOC asks for one).
+    progress
+        Show progress bars (one for the files, and one per file of `BIG_FILE` bytes or more).
+    overwrite
+        As for parfive: False keeps a file already there (once it verifies), True
+        replaces it, ``"unique"`` writes beside it under a new name.
+    sleep
+        Coroutine function used for the pause before a retry (inject one in tests).
 
     Examples
     --------
@@ -149,7 +252,7 @@ def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress
     """
     if not items:
         return parfive.Results()
-    coro = _run(items, max(1, int(max_conn)), progress, overwrite)
+    coro = _run(items, max(1, int(max_conn)), progress, overwrite, sleep or pause)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
