@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,10 +12,10 @@ from astropy.table import Table, vstack
 from sunpy.net import attr
 from sunpy.net.base_client import BaseClient, QueryResponseRow, QueryResponseTable
 
-from sunpy_jsocx import fidobatch
+from sunpy_jsocx import fidobatch, fidoretry
 from sunpy_jsocx import recordset as _recordset
 from sunpy_jsocx.config import current_server
-from sunpy_jsocx.export import ExportRequest
+from sunpy_jsocx.export import ExportRequest, check_request_id, check_timeout
 from sunpy_jsocx.fetch import FetchJob, FetchPlan, attach_to_downloader
 from sunpy_jsocx.response import DEFAULT_DISPLAY, JSOCXResponse, build_table
 from sunpy_jsocx.seriesinfo import SeriesInfo
@@ -24,6 +23,9 @@ from sunpy_jsocx.transport import Connection, connection
 from sunpy_jsocx.walker import can_handle_query, merge_groups, same_values, walker
 
 __all__ = ["JSOCXClient"]
+
+# Fido.fetch(results) retries our failures through sunpy-jsocx (see sunpy_jsocx.fidoretry).
+fidoretry.install()
 
 #: Register your address with JSOC here before requesting exports.
 REGISTER_URL = "http://jsoc.stanford.edu/ajax/register_email.html"
@@ -76,7 +78,7 @@ class JSOCXClient(BaseClient):
 
     def __init__(self, server: str | None = None, *, sleep: Callable[[float], None] | None = None):
         self._server = server
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep  # None: sunpy_jsocx.transport.pause
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -318,16 +320,20 @@ class JSOCXClient(BaseClient):
         return plan.submit_all()
 
     def get_request(self, requests, path=None, *, downloader=None, overwrite=False, progress=True,
-                    wait: bool = True, timeout: float | None = None, **kwargs):
+                    wait: bool = True, timeout: float | None = None):
         """
         Download staged exports (waiting for them if needed).
 
         Parameters
         ----------
         requests : `~sunpy_jsocx.export.ExportRequest`, str, or a list of them
-            Requests, or just their ids (this works in a new process).
+            Requests, or just their ids (this works in a new process). An id that is
+            not JSOC's (``JSOC_YYYYMMDD_NNN``) is refused before anything is sent.
         path : str, optional
             Directory or template (``{file}``) for the files.
+        timeout : float, optional
+            Seconds to wait for each export at most; an export still staging then is
+            reported in the results' errors, and ``Fido.fetch(results)`` picks it up again.
 
         Returns
         -------
@@ -335,9 +341,20 @@ class JSOCXClient(BaseClient):
         """
         if isinstance(requests, (str, ExportRequest)):
             requests = [requests]
+        if not isinstance(requests, (list, tuple)):
+            raise TypeError(f"get_request takes an export request, a JSOC request id (JSOC_YYYYMMDD_NNN) or a "
+                            f"list of them, not {type(requests).__name__}")
+        requests = list(requests)
+        if not requests:
+            raise ValueError("get_request needs at least one export request or request id")
+        for r in requests:
+            if not isinstance(r, ExportRequest):
+                check_request_id(r)
+        check_timeout(timeout)
         conn = self._connection()
         reqs = [ExportRequest.from_id(conn, r, sleep=self._sleep) if isinstance(r, str) else r for r in requests]
-        plan = FetchPlan(self, path=path, overwrite=overwrite, progress=progress, sleep=self._sleep)
+        plan = FetchPlan(self, path=path, overwrite=overwrite, progress=progress, sleep=self._sleep,
+                         timeout=timeout)
         for r in reqs:
             plan.add_staged(r)
         if downloader is not None:
@@ -345,12 +362,13 @@ class JSOCXClient(BaseClient):
             if not wait:
                 return None
             return downloader.download()
-        return plan.run(timeout=timeout, **kwargs)
+        return plan.run()
 
     # ------------------------------------------------------------------ fetch
     def fetch(self, query_results, *, path=None, downloader=None, wait: bool = True, overwrite=False,
               progress: bool = True, method: str | None = None, protocol: str | None = None,
-              force_export: bool = False, max_conn: int = 1, max_splits: int = 1, **kwargs):
+              force_export: bool = False, max_conn: int = 1, max_splits: int = 1, timeout: float | None = None,
+              **kwargs):
         """
         Download exactly the records of a result table (or any slice or row of it).
 
@@ -380,14 +398,21 @@ class JSOCXClient(BaseClient):
             Export even records that could be downloaded directly.
         max_conn, max_splits : int
             Download connections; JSOC asks for one. Raise them only if you must.
+        timeout : float, optional
+            Seconds to wait for each export at most (``Fido.fetch(res, timeout=600)``
+            passes it on). An export still staging then is reported in the results'
+            errors with its id, and ``Fido.fetch(results)`` picks it up again. Without
+            a timeout a fetch waits as long as JSOC takes, logging its progress.
 
         Returns
         -------
         `parfive.Results`, `~sunpy_jsocx.fetch.FetchJob` or None
+            Files that failed (and exports that failed or timed out) are in the
+            results' ``errors``; ``Fido.fetch(results)`` redoes exactly those.
         """
         plan = self._plan(query_results, method=method, protocol=protocol, force_export=force_export,
                           path=path, overwrite=overwrite, progress=progress, max_conn=max_conn,
-                          max_splits=max_splits)
+                          max_splits=max_splits, timeout=timeout)
         if downloader is not None:
             attach_to_downloader(downloader, plan)
             return None if not wait else downloader.download()
@@ -401,7 +426,7 @@ class JSOCXClient(BaseClient):
         table = _as_table(query_results)
         plan = FetchPlan(self, sleep=self._sleep, **{k: v for k, v in kwargs.items()
                                                       if k in ("path", "overwrite", "progress", "max_conn",
-                                                               "max_splits")})
+                                                               "max_splits", "timeout")})
         plan.add_rows(table, method=kwargs.get("method"), protocol=kwargs.get("protocol"),
                       force_export=kwargs.get("force_export", False))
         return plan

@@ -4,16 +4,19 @@ JSOC export requests: staging, polling as the server advises, and their files.
 
 from __future__ import annotations
 
-import time
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sunpy import log
 
+from sunpy_jsocx import transport
 from sunpy_jsocx.transport import Connection, JSOCError
 
-__all__ = ["ExportRequest", "ExportFailed", "PENDING", "MAX_POLL_INTERVAL"]
+__all__ = ["ExportRequest", "ExportFailed", "PENDING", "MAX_POLL_INTERVAL", "check_request_id", "check_timeout",
+           "pending_ids"]
 
 #: Statuses that mean "not finished yet" (6: not yet registered, retried a few times).
 PENDING = (1, 2, 6)
@@ -23,6 +26,73 @@ MAX_POLL_INTERVAL = 60.0
 DEFAULT_POLL_INTERVAL = 2.0
 #: How many "not found" (status 6) answers to tolerate before giving up.
 NOTFOUND_RETRIES = 5
+#: Log a progress line at most this often (seconds of waiting) while an export stages.
+PROGRESS_EVERY = 60.0
+#: JSOC's request ids: ``JSOC_YYYYMMDD_NNN``, with ``_X`` / ``_IN`` suffixes for some
+#: (the ids in jsoc-api.md §3.7 and drms's tests).
+REQUEST_ID = re.compile(r"^JSOC_[0-9]{8}_[0-9]+(_X)?(_IN)?$")
+_PENDING_IDS = re.compile(r"pending export requests \(([^)]*)\)")
+
+
+def check_request_id(requestid) -> str:
+    """
+    A JSOC request id, checked before anything is sent.
+
+    Examples
+    --------
+    >>> check_request_id(" JSOC_20140101_001 ")
+    'JSOC_20140101_001'
+    >>> check_request_id("")
+    Traceback (most recent call last):
+    ...
+    ValueError: '' is not a JSOC export request id; ids look like JSOC_20140101_001
+    """
+    if not isinstance(requestid, str) or not REQUEST_ID.match(requestid.strip()):
+        raise ValueError(f"{requestid!r} is not a JSOC export request id; ids look like JSOC_20140101_001")
+    return requestid.strip()
+
+
+def check_timeout(timeout) -> float | None:
+    """
+    A timeout in seconds (None: wait as long as it takes), checked.
+
+    Examples
+    --------
+    >>> check_timeout(30)
+    30.0
+    >>> check_timeout(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: timeout must be a number of seconds >= 0 or None, not -1
+    """
+    if timeout is None:
+        return None
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(timeout, bool) or not value >= 0:
+        raise ValueError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}")
+    return value
+
+
+def pending_ids(answer: dict[str, Any]) -> list[str]:
+    """
+    The ids of the pending exports named in a status-7 answer.
+
+    JSOC's message (jsoc-api.md §5.6, seen in drms#60) is ``User <email> has <k> pending
+    export requests (<ids>); please wait until at least one request has completed ...``.
+
+    Examples
+    --------
+    >>> pending_ids({"status": 7, "error": "User a@b.org has 1 pending export requests "
+    ...              "(JSOC_20250101_001); please wait until at least one request has completed."})
+    ['JSOC_20250101_001']
+    """
+    m = _PENDING_IDS.search(str(answer.get("error") or ""))
+    if not m:
+        return []
+    return [i.strip() for i in m.group(1).split(",") if REQUEST_ID.match(i.strip())]
 
 
 class ExportFailed(JSOCError):
@@ -58,17 +128,20 @@ class ExportRequest:
     def __init__(self, connection: Connection, answer: dict[str, Any], *, sleep: Callable[[float], None] | None = None):
         self._conn = connection
         self._answer = dict(answer)
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep
         self._id = answer.get("requestid") or answer.get("reqid") or None
         self._notfound = 0
         #: How many times this request's status was asked for.
         self.polls = 0
         #: The fetch group whose records this export holds (set by a fetch plan).
         self.group = None
+        #: Seconds the last `wait` waited.
+        self.waited = 0.0
 
     @classmethod
     def from_id(cls, connection: Connection, requestid: str, **kwargs) -> ExportRequest:
         """Pick up an export by its id (e.g. in another Python process)."""
+        requestid = check_request_id(requestid)
         req = cls(connection, {"requestid": requestid, "status": 2}, **kwargs)
         req.refresh()
         return req
@@ -133,32 +206,59 @@ class ExportRequest:
     def has_failed(self) -> bool:
         return self.status not in PENDING and self.status != 0
 
-    def wait(self, timeout: float | None = None) -> ExportRequest:
+    def wait(self, timeout: float | None = None, *, progress: bool = True) -> ExportRequest:
         """
         Wait until the export is done, polling when JSOC advises.
+
+        Polls follow JSOC's ``wait`` hint (at least 0.5 s, at most `MAX_POLL_INTERVAL`
+        apart); a line is logged when waiting starts and then every `PROGRESS_EVERY`
+        seconds, with the status and JSOC's estimate.
+
+        Parameters
+        ----------
+        timeout
+            Seconds to wait at most (None: as long as it takes). The last poll is made
+            at the deadline, so a hint longer than the timeout does not end the wait early.
+        progress
+            Log progress lines (at INFO level).
 
         Raises
         ------
         ExportFailed
             If JSOC reports a failure (with its message and status).
         TimeoutError
-            If ``timeout`` seconds of waiting pass first.
+            If ``timeout`` seconds of waiting pass first; the export goes on at JSOC
+            and ``get_request(id)`` picks it up later.
         """
-        waited = 0.0
+        timeout = check_timeout(timeout)
+        waited = self.waited = 0.0
+        reported = -math.inf
         while True:
             status = self._status
             if status == 0:
+                if progress and waited:
+                    log.info(f"JSOC export {self.id} is ready after {_duration(waited)}.")
                 return self
             if status not in PENDING:
                 raise ExportFailed(
                     f"JSOC export {self.id or ''} failed: {self.error or 'no reason given'} [status={status}]",
                     status, self._answer)
+            if timeout is not None and waited >= timeout:
+                raise TimeoutError(
+                    f"JSOC export {self.id} not ready after {_duration(waited)} (status {status}); it goes on at "
+                    f"JSOC: pick it up later with JSOCXClient().get_request({self.id!r})")
             delay = min(max(self.wait_hint, 0.5), MAX_POLL_INTERVAL)
-            if timeout is not None and waited + delay > timeout:
-                raise TimeoutError(f"JSOC export {self.id} not ready after {waited:.0f} s (status {status})")
+            if timeout is not None:
+                delay = min(delay, timeout - waited)
+            if progress and waited - reported >= PROGRESS_EVERY:
+                reported = waited
+                state = "queued" if status == 2 else ("processing" if status == 1 else "not yet registered")
+                log.info(f"JSOC export {self.id}: {state}; JSOC expects about {_duration(self.wait_hint)} more "
+                         f"(waited {_duration(waited)}{'' if timeout is None else f' of {_duration(timeout)}'}).")
             log.debug(f"JSOC export {self.id}: status {status}, polling again in {delay:.1f} s")
-            self._sleep(delay)
+            (self._sleep or transport.pause)(delay)
             waited += delay
+            self.waited = waited
             self.refresh()
 
     @property
@@ -187,3 +287,18 @@ class ExportRequest:
         if self.tarfile and self.status == 0:
             return [self._conn.file_url(self.tarfile)]
         return [f.url for f in self.files]
+
+
+def _duration(seconds: float) -> str:
+    """
+    Examples
+    --------
+    >>> _duration(42), _duration(125), _duration(7300)
+    ('42 s', '2 min 5 s', '2 h 1 min')
+    """
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"

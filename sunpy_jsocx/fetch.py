@@ -9,6 +9,15 @@ processing) and each group becomes exactly one export of exactly its records.
 Plans queued on the same downloader (Fido fetches each result block
 separately) are merged before anything is sent, so OR branches never cost an
 export each.
+
+Running a plan never loses the parts that work to a part that fails: files that
+need no export are downloaded first; each export is waited for in turn (a
+pending export of the same address, even another process's, is waited out, as
+JSOC allows one per address), and the next one is submitted while the finished
+one downloads. Whatever still fails after the transport's retries (an export
+JSOC refuses, one that times out, a file that will not download) becomes an
+entry in the returned `parfive.Results` errors, carrying what is needed to do
+exactly that part again (`retry`, which ``Fido.fetch(results)`` calls).
 """
 
 from __future__ import annotations
@@ -17,23 +26,30 @@ import gc
 import json
 import os
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import parfive
 from sunpy import config as sunpy_config
 from sunpy import log
 
-from sunpy_jsocx import jsoctime
+from sunpy_jsocx import jsoctime, transport
 from sunpy_jsocx import recordset as _recordset
 from sunpy_jsocx.download import DownloadItem, download_files
-from sunpy_jsocx.export import ExportFailed, ExportRequest
-from sunpy_jsocx.transport import connection
+from sunpy_jsocx.export import PENDING, ExportFailed, ExportRequest, check_timeout, pending_ids
+from sunpy_jsocx.transport import JSOCError, connection
 
-__all__ = ["FetchPlan", "FetchJob", "attach_to_downloader", "REGISTER_URL"]
+__all__ = ["FetchPlan", "FetchJob", "attach_to_downloader", "retry", "REGISTER_URL", "RECORDS_PER_REQUEST"]
+
+#: At most this many record numbers (or ranges of them) go into one ``rs_list`` record set,
+#: which keeps its GET URL well under the 8,190 bytes servers accept.
+RECORDS_PER_REQUEST = 300
+#: Pauses (seconds) between asking again when JSOC says another export of the address is
+#: pending but does not name it.
+PENDING_PAUSE = 30.0
 
 REGISTER_URL = "http://jsoc.stanford.edu/ajax/register_email.html"
 _SAFE = re.compile(r"[^A-Za-z0-9._+\-]")
@@ -117,18 +133,22 @@ class FetchPlan:
     """
 
     def __init__(self, client, *, path=None, overwrite=False, progress=True, max_conn: int = 1,
-                 max_splits: int = 1, sleep: Callable[[float], None] | None = None):
+                 max_splits: int = 1, sleep: Callable[[float], None] | None = None, timeout: float | None = None):
         self.client = client
+        #: Seconds to wait for each export at most (None: as long as it takes).
+        self.timeout = check_timeout(timeout)
         self.path = path
         self.overwrite = overwrite
         self.progress = progress
         self.max_conn = max_conn
         self.max_splits = max_splits
-        self.sleep = sleep or time.sleep
+        self.sleep = sleep  # None: sunpy_jsocx.transport.pause
         self.direct: list[_Download] = []
         self.groups: dict[tuple, _ExportGroup] = {}
         self.staged: list[ExportRequest] = []
         self.requests: list[ExportRequest] = []
+        #: Files whose download is already planned to the last detail (a retry's).
+        self.ready: list[DownloadItem] = []
 
     # ---------------------------------------------------------------- building
     def add_rows(self, table, *, method=None, protocol=None, force_export=False) -> None:
@@ -146,6 +166,11 @@ class FetchPlan:
             meth = (method or block.get("method") or "url").lower().replace("url-quick", "url_quick")
             segments = list(block.get("segments") or info.segment_names)
             cutout = block.get("cutout")
+            if cutout is not None and proto == "as-is":
+                raise ValueError(
+                    "a.jsocx.Cutout needs Protocol('fits'): JSOC cuts images out with its im_patch processing, "
+                    "which writes FITS, and an as-is export would bring back the whole images. Drop the "
+                    "Protocol('as-is') (or pass protocol='fits'), or drop the Cutout to get the stored files.")
             recnums = [int(r) for r in rows["_recnum"]]
             needed = ["_record", "_online", *(f"_seg_{seg}" for seg in segments)]
             known = block.get("record_keywords")
@@ -158,6 +183,7 @@ class FetchPlan:
             for row, recnum in zip(rows, recnums):
                 fields = _row_fields(row, cols)
                 fields["series"] = info.name
+                self._target("file", dict(fields, segment=""))  # a bad path template fails before any request
                 d = details.get(recnum)
                 if d is None:
                     raise ValueError(f"JSOC no longer has record #{recnum} of {info.name}")
@@ -187,20 +213,23 @@ class FetchPlan:
 
     @staticmethod
     def _details(conn, info, recnums, segments, all_keywords: bool):
-        """Record names, online flags, storage paths (and all keywords) of some records, in one request."""
-        ds = _recordset.records_recordset(info, sorted(set(recnums)))
+        """
+        Record names, online flags, storage paths (and all keywords) of some records: one
+        request per `RECORDS_PER_REQUEST` record numbers or ranges.
+        """
         key = ["**ALL**", "*recnum*", "*online*"] if all_keywords else ["*recnum*", "*online*"]
-        answer = conn.rs_list(ds, key=key, seg=list(segments), recinfo=True)
-        names = [r["name"] for r in answer.get("recinfo", [])]
-        columns = {k["name"]: k["values"] for k in answer.get("keywords", [])}
-        paths = {s["name"]: s["values"] for s in answer.get("segments", [])}
         details, keywords = {}, {}
-        for i, r in enumerate(columns.get("*recnum*", [])):
-            recnum = int(r)
-            details[recnum] = {"_record": names[i], "_online": columns["*online*"][i] == "Y",
-                               **{f"_seg_{seg}": paths[seg][i] for seg in segments}}
-            if all_keywords:
-                keywords[recnum] = {k: v[i] for k, v in columns.items() if not k.startswith("*")}
+        for ds in record_sets(info, recnums):
+            answer = conn.rs_list(ds, key=key, seg=list(segments), recinfo=True)
+            names = [r["name"] for r in answer.get("recinfo", [])]
+            columns = {k["name"]: k["values"] for k in answer.get("keywords", [])}
+            paths = {s["name"]: s["values"] for s in answer.get("segments", [])}
+            for i, r in enumerate(columns.get("*recnum*", [])):
+                recnum = int(r)
+                details[recnum] = {"_record": names[i], "_online": columns["*online*"][i] == "Y",
+                                   **{f"_seg_{seg}": paths[seg][i] for seg in segments}}
+                if all_keywords:
+                    keywords[recnum] = {k: v[i] for k, v in columns.items() if not k.startswith("*")}
         return details, (keywords if all_keywords else None)
 
     def _check_notify(self, conn, notify, series) -> None:
@@ -225,6 +254,9 @@ class FetchPlan:
             else:
                 self.groups[key] = g
         self.staged += other.staged
+        self.ready += other.ready
+        if other.timeout is None or (self.timeout is not None and other.timeout > self.timeout):
+            self.timeout = other.timeout  # the most patient of the merged plans
 
     # ---------------------------------------------------------------- exporting
     def _submit(self, group: _ExportGroup) -> ExportRequest:
@@ -235,18 +267,14 @@ class FetchPlan:
             method = "url_quick"  # immediate for online data, staged by JSOC otherwise
         process = {"im_patch": group.cutout} if group.cutout else None
         fmt = None if group.protocol == "as-is" else _default_filenamefmt(group.info)
+        waited = 0.0
         while True:
             answer = conn.exp_request(ds, group.notify, method=method, protocol=group.protocol,
                                       filenamefmt=fmt, process=process)
             status = int(answer.get("status", 4))
             if status != 7:
                 break
-            # One pending export per address: wait for ours, then ask again.
-            pending = [r for r in self.requests if r._status in (1, 2, 6)]
-            if not pending:
-                raise ExportFailed(f"JSOC refused the export: {answer.get('error')}", status, answer)
-            log.info("JSOC allows one pending export per address; waiting for the previous one first.")
-            pending[0].wait()
+            waited += self._wait_turn(conn, group.notify, answer, waited)
         if status == 3 and len(group.recnums) > 1:
             # Over JSOC's size limit: split the request rather than fail (each half may split again).
             log.info(f"JSOC export of {len(group.recnums)} records is over the size limit; splitting it in two.")
@@ -259,6 +287,35 @@ class FetchPlan:
         group.request = req
         self.requests.append(req)
         return req
+
+    def _wait_turn(self, conn, notify: str, answer: dict, waited: float) -> float:
+        """
+        JSOC allows one pending export per address (status 7): wait until the pending one,
+        ours or another fetch's or process's, is done. Returns the seconds waited.
+        """
+        left = None if self.timeout is None else self.timeout - waited
+        if left is not None and left <= 0:
+            raise TimeoutError(f"{notify} still had a pending JSOC export after {waited:.0f} s of waiting: "
+                               f"{answer.get('error')}")
+        ours = [r for r in self.requests if r._status in PENDING]
+        ids = [r.id for r in ours] or pending_ids(answer)
+        if ids:
+            log.info(f"JSOC allows one pending export per address, and {notify} has {', '.join(ids)} pending; "
+                     "waiting for it to finish first.")
+            req = ours[0] if ours else ExportRequest(conn, {"requestid": ids[0], "status": 2}, sleep=self.sleep)
+            try:
+                if not ours:
+                    req.refresh()
+                req.wait(left)
+            except ExportFailed:
+                pass  # it ended, which is all we wait for
+            if req.waited > 0:
+                return req.waited
+        log.info(f"JSOC says {notify} has a pending export ({answer.get('error')}); asking again in "
+                 f"{PENDING_PAUSE:g} s.")
+        pause = PENDING_PAUSE if left is None else min(PENDING_PAUSE, left)
+        (self.sleep or transport.pause)(pause)
+        return pause
 
     def _split(self, group: _ExportGroup) -> ExportRequest:
         recnums = sorted(group.recnums)
@@ -323,27 +380,10 @@ class FetchPlan:
             out.append(_Download(f.url, name, fields))
         return out
 
-    def downloads(self, timeout: float | None = None) -> list[_Download]:
-        """Submit and wait for every export (one at a time), then list every file."""
-        out = list(self.direct)
-        for req in self.staged:
-            req.wait(timeout)
-            out += self._export_downloads(req)
-        done: set[int] = set()
-        while True:
-            # Submitting may split a group (size limit), so look again each time.
-            group = next((g for g in self.groups.values() if id(g) not in done), None)
-            if group is None:
-                return out
-            req = group.request or self._submit(group)
-            req.wait(timeout)
-            done.add(id(req.group))
-            out += self._export_downloads(req)
-
     def _record_keywords(self, items: list[_Download]) -> dict[tuple[str, str], dict[str, str]]:
         """
         All keywords of the records to write as FITS: from the search when it asked for them
-        all, else one ``rs_list`` per server and series.
+        all, else ``rs_list`` per server and series (one per `RECORDS_PER_REQUEST` records).
         """
         wanted: dict[tuple[str, str], tuple[Any, set[int]]] = {}
         out: dict[tuple[str, str], dict[str, str]] = {}
@@ -358,43 +398,236 @@ class FetchPlan:
             wanted.setdefault((server, info.name), (info, set()))[1].add(recnum)
         for (server, _name), (info, recnums) in wanted.items():
             conn = connection(server)
-            ds = _recordset.records_recordset(info, sorted(recnums))
-            answer = conn.rs_list(ds, key=["**ALL**"], recinfo=True)
-            names = [r["name"] for r in answer.get("recinfo", [])]
-            columns = [(k["name"], k["values"]) for k in answer.get("keywords", [])]
-            for i, rec in enumerate(names):
-                out[(server, rec)] = {k: v[i] for k, v in columns}
+            for ds in record_sets(info, recnums):
+                answer = conn.rs_list(ds, key=["**ALL**"], recinfo=True)
+                names = [r["name"] for r in answer.get("recinfo", [])]
+                columns = [(k["name"], k["values"]) for k in answer.get("keywords", [])]
+                for i, rec in enumerate(names):
+                    out[(server, rec)] = {k: v[i] for k, v in columns}
         return out
 
-    def items(self, timeout: float | None = None) -> list[DownloadItem]:
-        """Every file to download, with its target path (waits for exports)."""
+    def _items(self, downloads: list[_Download], keywords=None) -> list[DownloadItem]:
+        """Download items with their target paths (and FITS writers for export-free FITS)."""
         from sunpy_jsocx.fitsexport import fits_export_bytes
 
-        downloads = self.downloads(timeout)
-        keywords = self._record_keywords(downloads)
         out = []
         for d in downloads:
             target = Path(self._target(d.filename, d.fields))
-            transform = retry_path = None
+            transform = None
             if d.fits_from is not None:
-                server, info, record, seg, _ = d.fits_from
-                kw = keywords.get((server, record))
+                server, info, record, seg, recnum = d.fits_from
+                kw = (keywords or {}).get((server, record))
                 if kw is None:
                     raise ValueError(f"JSOC returned no keywords for {record}; fetch it with force_export=True")
                 defs = connection(server).keyword_defs(info.name)
 
-                def transform(raw, kw=kw, defs=defs, seg=seg):
-                    return fits_export_bytes(raw, kw, defs, segment=seg)
+                def transform(raw, kw=kw, defs=defs, seg=seg, series=info.name, recnum=recnum,
+                              primekeys=tuple(info.primekeys)):
+                    return fits_export_bytes(raw, kw, defs, segment=seg, series=series, recnum=recnum,
+                                             primekeys=primekeys)
 
-                retry_path = target.with_name(target.name + ".asis")
-            out.append(DownloadItem(d.url, target, transform, retry_path))
+            out.append(DownloadItem(d.url, target, transform))
         return out
 
+    def _where(self, fields: dict[str, Any] | None = None) -> str:
+        """The folder a failed part's files would have gone to (for its error entry)."""
+        try:
+            return os.path.dirname(self._target("file", dict(fields or {}))) or "."
+        except ValueError:
+            return os.path.dirname(self._template()) or "."
+
+    def _fail(self, results: parfive.Results, where: str, url: str, error: BaseException, redo: FetchPlan) -> None:
+        error._jsocx_plan = redo
+        log.warning(f"JSOC fetch: {error}")
+        results.add_error(where, url, error)
+
+    def _sub_plan(self) -> FetchPlan:
+        return FetchPlan(self.client, path=self.path, overwrite=self.overwrite, progress=self.progress,
+                         max_conn=self.max_conn, max_splits=self.max_splits, sleep=self.sleep, timeout=self.timeout)
+
+    def _download(self, results: parfive.Results, items: list[DownloadItem]) -> None:
+        if not items:
+            return
+        got = download_files(items, max_conn=self.max_conn, progress=self.progress, overwrite=self.overwrite)
+        results.data += got.data
+        results._urls += got.urls
+        results._errors += got.errors
+
+    def _export_items(self, results: parfive.Results, req: ExportRequest) -> list[DownloadItem]:
+        try:
+            return self._items(self._export_downloads(req))
+        except (ExportFailed, JSOCError) as error:
+            redo = self._sub_plan()
+            redo.add_staged(req)
+            self._fail(results, self._where(), _status_url(req), error, redo)
+            return []
+
     def run(self, timeout: float | None = None) -> parfive.Results:
-        items = self.items(timeout)
-        if self.progress and items:
-            log.info(f"{len(items)} files to download from JSOC")
-        return download_files(items, max_conn=self.max_conn, progress=self.progress, overwrite=self.overwrite)
+        """
+        Download everything: export-free files first, then each export as it is ready.
+
+        Parameters
+        ----------
+        timeout
+            Seconds to wait for each export at most (default: the plan's `timeout`).
+
+        Returns
+        -------
+        `parfive.Results`
+            The files, and an error for each part that failed (redo them with `retry`).
+        """
+        timeout = check_timeout(timeout) if timeout is not None else self.timeout
+        self.timeout = timeout
+        results = parfive.Results()
+        # 1. What needs no export: its files arrive whatever happens to the exports.
+        direct: list[DownloadItem] = list(self.ready)
+        if self.direct:
+            try:
+                direct += self._items(self.direct, self._record_keywords(self.direct))
+            except (JSOCError, ValueError) as error:
+                redo = self._sub_plan()
+                redo.direct = list(self.direct)
+                self._fail(results, self._where(self.direct[0].fields), self.direct[0].url, error, redo)
+        exports = len(self.groups) + len(self.staged)
+        if self.progress and (direct or exports):
+            log.info(f"{len(direct)} files to download from JSOC storage"
+                     + (f", and {exports} export(s) to wait for" if exports else ""))
+        self._download(results, direct)
+        # 2. Exports picked up by id.
+        for req in self.staged:
+            try:
+                req.wait(timeout)
+            except (ExportFailed, TimeoutError, JSOCError) as error:
+                redo = self._sub_plan()
+                redo.add_staged(req)
+                self._fail(results, self._where(), _status_url(req), error, redo)
+                continue
+            self._download(results, self._export_items(results, req))
+        # 3. Our exports, one at a time; the next is submitted while the last one's files download.
+        done: set[int] = set()
+        while True:
+            group = next((g for g in self.groups.values() if id(g) not in done), None)
+            if group is None:
+                return results
+            try:
+                req = group.request or self._submit(group)
+                group = req.group or group
+                req.wait(timeout)
+            except (ExportFailed, TimeoutError, JSOCError, ValueError) as error:
+                done.add(id(group))
+                self._fail_group(results, group, error)
+                continue
+            done.add(id(group))
+            following = next((g for g in self.groups.values() if id(g) not in done and g.request is None), None)
+            if following is not None:
+                try:
+                    self._submit(following)
+                except (ExportFailed, JSOCError, TimeoutError, ValueError):
+                    pass  # reported when its turn comes
+            self._download(results, self._export_items(results, req))
+
+    def _fail_group(self, results: parfive.Results, group: _ExportGroup, error: BaseException) -> None:
+        redo = self._sub_plan()
+        req = group.request
+        if req is not None and req.id and isinstance(error, TimeoutError):
+            redo.add_staged(req)  # still staging at JSOC: pick it up by its id, do not ask again
+        else:
+            again = _ExportGroup(group.server, group.info, group.protocol, group.method, group.notify,
+                                 group.cutout, group.segments, list(group.recnums), dict(group.rows))
+            redo.groups[again.key] = again
+        ds = _recordset.records_recordset(group.info, sorted(group.recnums), group.segments)
+        url = f"{connection(group.server).cgi}jsoc_fetch?op=exp_request&ds={quote(ds)}"
+        self._fail(results, self._where(next(iter(group.rows.values()), None)), url, error, redo)
+
+    def downloads(self, timeout: float | None = None) -> list[_Download]:
+        """Submit and wait for every export (one at a time), then list every file (raises on failure)."""
+        out = list(self.direct)
+        for req in self.staged:
+            req.wait(timeout)
+            out += self._export_downloads(req)
+        done: set[int] = set()
+        while True:
+            group = next((g for g in self.groups.values() if id(g) not in done), None)
+            if group is None:
+                return out
+            req = group.request or self._submit(group)
+            req.wait(timeout)
+            done.add(id(req.group))
+            out += self._export_downloads(req)
+
+    def items(self, timeout: float | None = None) -> list[DownloadItem]:
+        """Every file to download, with its target path (waits for exports; raises on failure)."""
+        downloads = self.downloads(timeout)
+        return list(self.ready) + self._items(downloads, self._record_keywords(downloads))
+
+
+def _status_url(req: ExportRequest) -> str:
+    return f"{req._conn.cgi}jsoc_fetch?op=exp_status&requestid={quote(str(req.id or ''))}"
+
+
+def record_sets(info, recnums) -> list[str]:
+    """
+    Record sets selecting exactly ``recnums``, each short enough for one GET request.
+
+    Examples
+    --------
+    >>> from sunpy_jsocx.seriesinfo import SeriesInfo
+    >>> info = SeriesInfo.from_struct("hmi.M_45s", {"primekeys": [], "keywords": [], "segments": []})
+    >>> record_sets(info, [1, 2, 3, 7])
+    ['hmi.M_45s[:#1-#3,#7]']
+    >>> [ds.count("#") for ds in record_sets(info, range(0, 2 * RECORDS_PER_REQUEST + 1, 2))]
+    [300, 1]
+    """
+    ordered = sorted({int(r) for r in recnums})
+    runs: list[list[int]] = []
+    for r in ordered:
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    out = []
+    for i in range(0, len(runs), RECORDS_PER_REQUEST):
+        chunk = [r for run in runs[i:i + RECORDS_PER_REQUEST] for r in run]
+        out.append(_recordset.records_recordset(info, chunk))
+    return out
+
+
+def retry(results: parfive.Results, *, progress: bool = True, overwrite=False) -> parfive.Results:
+    """
+    Do again exactly the parts of a sunpy-jsocx fetch that failed.
+
+    Each error entry a fetch reported carries what it needs: a file is downloaded again
+    to the same path and written the same way (an export-free FITS file gets its
+    header); an export is requested again or, if it was still staging, picked up by its
+    id. All of it runs over one connection. Errors from other clients are left out.
+
+    Returns
+    -------
+    `parfive.Results`
+        The new files, and the errors that remain (which can be retried again).
+    """
+    plans: list[FetchPlan] = []
+    items: list[DownloadItem] = []
+    for err in results.errors:
+        plan = getattr(err.exception, "_jsocx_plan", None)
+        item = getattr(err.exception, "_jsocx_item", None)
+        if plan is not None:
+            plans.append(plan)
+        elif item is not None:
+            items.append(item)
+    merged = plans[0] if plans else FetchPlan(None)
+    for p in plans[1:]:
+        merged.absorb(p)
+    merged.ready += items
+    merged.progress = progress
+    merged.overwrite = overwrite
+    return merged.run()
+
+
+def is_ours(error) -> bool:
+    """Whether a `parfive.Results` error entry came from a sunpy-jsocx fetch (and `retry` can redo it)."""
+    exc = getattr(error, "exception", None)
+    return getattr(exc, "_jsocx_plan", None) is not None or getattr(exc, "_jsocx_item", None) is not None
 
 
 class FetchJob:

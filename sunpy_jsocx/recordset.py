@@ -110,8 +110,7 @@ MAX_RECNUM: Final = 2**63 - 1
 
 
 def _grammar():
-    # The record-set grammar lives with the emulator; importing it on first use keeps
-    # ``import sunpy_jsocx.attrs`` from loading the emulator's HTTP server.
+    # Imported on first use: ``import sunpy_jsocx.attrs`` stays light.
     from sunpy_jsocx import grammar
 
     return grammar

@@ -576,7 +576,8 @@ def _fits_bytes(state: _State, b: RecordBatch, i: int, segment: str) -> bytes:
 
     def make():
         asis = _asis_bytes(state, b, i, segment)
-        return fits_export_bytes(asis, _record_keywords(state, b, i), b.model.keyword_defs, segment=segment)
+        return fits_export_bytes(asis, _record_keywords(state, b, i), b.model.keyword_defs, segment=segment,
+                                 series=b.model.name, recnum=int(b.recnum[i]), primekeys=b.model.primekeys)
 
     return state.cached(key, make)
 
