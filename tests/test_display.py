@@ -71,6 +71,12 @@ def assert_hidden_html(html: str, shown=SHOWN):
     assert _underscored(re.sub(r"<[^>]*>", " ", html)) == []
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """Every column fits: astropy before 7 cuts wide tables to the terminal's width."""
+    monkeypatch.setenv("COLUMNS", "400")
+
+
 @pytest.fixture
 def result(emulator):
     with sunpy_jsocx.use_server(emulator.url):
