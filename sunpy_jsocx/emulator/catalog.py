@@ -90,8 +90,7 @@ class SeriesModel:
         ``slot_origin`` where the data says real slot times follow another origin
         than the ``<key>_epoch`` keyword (AIA: the keyword reads
         1993.01.01_00:00:04_TAI, the recorded T_REC values sit on whole steps from
-        1993.01.01_00:00:00_TAI; jsoc-api.md §7 leaves it unverified and the
-        emulator reproduces the recorded values).
+        1993.01.01_00:00:00_TAI). Query times round on :attr:`rounding_epoch`.
         """
         text = self.emulator.get("slot_origin") or self.emulator.get("epoch") or "1993.01.01_00:00:00_TAI"
         return jsoctime.parse_time(text)
@@ -114,11 +113,27 @@ class SeriesModel:
         first = jsoctime.parse_time(self.emulator.get("first") or "2010.05.01_00:00:00_TAI")
         return self.round_time(first)
 
+    @cached_property
+    def rounding_epoch(self) -> float:
+        """Origin from which query times are rounded to slots: the ``<key>_epoch`` keyword.
+
+        For AIA it differs from :attr:`epoch` (the origin of the recorded slot values):
+        ``n = floor((t - T_REC_epoch) / step + 0.5)`` picks the slot and slot ``n`` carries
+        the recorded value ``slot_origin + n * step``. With T_REC_epoch
+        1993.01.01_00:00:04_TAI this reproduces every recorded AIA answer (seed tutorial:
+        ``[2014.01.01_00:00:35_TAI-2014.01.01_00:00:55_TAI]`` gives 00:00:01Z and
+        00:00:13Z only; sunpy's cassettes: 2010-07-30 and 2014-01-01 queries), where
+        rounding on ``slot_origin`` would add 00:00:25Z to the first.
+        """
+        text = self.emulator.get("epoch") or "1993.01.01_00:00:00_TAI"
+        return jsoctime.parse_time(text)
+
     def round_time(self, t):
-        """Round internal time(s) to the nearest slot (JSOC's slot rounding)."""
+        """Round internal time(s) to the nearest slot (JSOC's slot rounding), as slot values."""
         import numpy as np
 
-        return self.epoch + np.floor((np.asarray(t, dtype=float) - self.epoch) / self.step + 0.5) * self.step
+        n = np.floor((np.asarray(t, dtype=float) - self.rounding_epoch) / self.step + 0.5)
+        return self.epoch + n * self.step
 
     def grid_position(self, t):
         """Position of (slot-rounded) time(s) on the record grid, as a float index."""
