@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from sunpy_jsocx import jsoctime
+from sunpy_jsocx.emulator.images import parse_image_args
 from sunpy_jsocx.emulator.records import EXPORT_SERIES_CODE, QueryError, RecordBatch, RecordStore
 
 __all__ = ["Export", "ExportManager", "ExportFile", "ALLOWED_PROCESSING"]
@@ -70,6 +71,11 @@ def check_filenamefmt(fmt: str) -> str | None:
             return (f"bad format {spec!r} in filenamefmt field {{{token}}}; use one printf conversion "
                     "such as %d, %05d, %lld, %.3f or %s (width and precision of at most two digits)")
     return None
+
+
+def _image_segment(model, segment: str) -> bool:
+    """Whether a segment holds a 2-D image the jpg protocol can render."""
+    return model.segment_kind(segment) not in (None, "text", "generic")
 
 
 def _printf(spec: str, value: str) -> str:
@@ -252,6 +258,23 @@ class ExportManager:
         if method not in ("url", "url_quick", "url-tar", "url_direct"):
             return {"status": 4, "error": f"Method {method} is not supported; use url, url_quick or url-tar.",
                     "contact": "jsoc_help@jsoc.stanford.edu"}
+        # Protocols: JSOC's jsoc_fetch knows as-is, fits, jpg, mpg and mp4 (jsoc-api.md §3.7, §5.1).
+        # Movies cannot be written faithfully here (no MPEG encoder), so they are refused the way
+        # jsoc_fetch refuses a request it cannot process, never answered with other files.
+        if protocol_name in ("mp4", "mpg"):
+            return {"status": 4, "error": f"Cannot process your request. Protocol {protocol_name} (movies) is not "
+                    "available from this JSOC emulator; use protocol jpg for images, or fits or as-is.",
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
+        if protocol_name not in ("as-is", "fits", "jpg"):
+            return {"status": 4, "error": f"Cannot process your request. Unknown protocol {protocol_name!r}; "
+                    "valid protocols are as-is, fits, jpg, mpg and mp4.",
+                    "contact": "jsoc_help@jsoc.stanford.edu"}
+        if protocol_name == "jpg":
+            try:
+                parse_image_args(protocol)
+            except ValueError as e:
+                return {"status": 4, "error": f"Cannot process your request. Bad jpg protocol arguments: {e}",
+                        "contact": "jsoc_help@jsoc.stanford.edu"}
         # Refused here, so that status polls never meet a format they cannot apply.
         bad_fmt = check_filenamefmt(filenamefmt) if filenamefmt else None
         if bad_fmt:
@@ -275,6 +298,13 @@ class ExportManager:
             return {"status": 4, "error": msg, "contact": "jsoc_help@jsoc.stanford.edu"}
         if any(b.model.lname.startswith("jsoc.export") for b in batches):
             return {"status": 4, "error": "Export}} of jsoc_export series not allowed."}
+        if protocol_name == "jpg":
+            flat = [(b.model, s) for b in batches for s in self._segments(b)
+                    if not _image_segment(b.model, s)]
+            if flat:
+                m, s = flat[0]
+                return {"status": 4, "error": f"Cannot process your request. Segment {s} of {m.name} is not an image; "
+                        "the jpg protocol exports image segments only.", "contact": "jsoc_help@jsoc.stanford.edu"}
         # 4. duplicates
         for e in self.exports.values():
             if (e.ds == ds and e.method == method and e.protocol == protocol and e.filenamefmt == filenamefmt
@@ -350,7 +380,9 @@ class ExportManager:
 
     def _files(self, exp: Export) -> list[ExportFile]:
         files = []
-        asis = exp.protocol.split(",")[0].lower() == "as-is"
+        proto = exp.protocol.split(",")[0].lower()
+        asis = proto == "as-is"
+        ext = ".jpg" if proto == "jpg" else ".fits"
         mod = bool(exp.steps)
         seen: set[str] = set()
         for b in exp.batches:
@@ -360,7 +392,7 @@ class ExportManager:
             fmt = exp.filenamefmt or "{seriesname}.{recnum:%d}.{segment}"
             for i in range(len(b)):
                 for s in self._segments(b):
-                    fname = self._filename(fmt, b, i, s, asis, mod)
+                    fname = self._filename(fmt, b, i, s, asis, mod, ext)
                     base, k = fname, 1
                     while fname in seen:
                         fname = f"{k}.{base}"
@@ -370,7 +402,8 @@ class ExportManager:
                     files.append(ExportFile(fname, record, b, i, s))
         return files
 
-    def _filename(self, fmt: str, b: RecordBatch, i: int, segment: str, asis: bool, mod: bool) -> str:
+    def _filename(self, fmt: str, b: RecordBatch, i: int, segment: str, asis: bool, mod: bool,
+                  ext: str = ".fits") -> str:
         m = b.model
 
         def repl(match):
@@ -396,7 +429,7 @@ class ExportManager:
 
         name = re.sub(r"\{([^{}]+)\}", repl, fmt)
         if not asis:
-            name += ".fits"
+            name += ext
         return _SAFE_NAME.sub("_", name)
 
     def index(self, exp: Export) -> dict[str, Any]:

@@ -610,8 +610,11 @@ def _file_bytes(state: _State, sunum: int, slot: int, name: str) -> bytes | None
 
 
 def _export_file_bytes(state: _State, exp, f) -> bytes:
-    if exp.protocol.split(",")[0].lower() == "as-is":
+    proto = exp.protocol.split(",")[0].lower()
+    if proto == "as-is":
         return _asis_bytes(state, f.batch, f.index, f.segment)
+    if proto == "jpg":
+        return state.cached(("jpg", exp.id, f.filename), lambda: _jpeg_bytes(state, exp, f))
     data = _fits_bytes(state, f.batch, f.index, f.segment)
     steps = exp.steps
     if steps:
@@ -619,6 +622,22 @@ def _export_file_bytes(state: _State, exp, f) -> bytes:
 
         data = state.cached(("proc", exp.id, f.filename), lambda: apply_processing(data, steps))
     return data
+
+
+def _jpeg_bytes(state: _State, exp, f) -> bytes:
+    """A jpg export file: the segment's data (after any processing steps) as a JPEG."""
+    from astropy.io import fits
+
+    from sunpy_jsocx.emulator.images import jpeg_bytes, parse_image_args
+
+    data = _asis_bytes(state, f.batch, f.index, f.segment)
+    if exp.steps:
+        from sunpy_jsocx.emulator.processing import apply_processing
+
+        data = apply_processing(_fits_bytes(state, f.batch, f.index, f.segment), exp.steps)
+    with fits.open(io.BytesIO(data)) as hdul:
+        image = next(h.data for h in hdul if h.data is not None)
+    return jpeg_bytes(image, parse_image_args(exp.protocol))
 
 
 def _tar(state: _State, exp) -> bytes:
@@ -660,7 +679,8 @@ async def _send(request: web.Request, state: _State, data: bytes, name: str) -> 
     body = data[start:end + 1]
     ctype = "application/fits" if name.endswith(".fits") else (
         "application/x-tar" if name.endswith(".tar") else (
-            "application/json" if name.endswith(".json") else "application/octet-stream"))
+            "application/json" if name.endswith(".json") else (
+                "image/jpeg" if name.endswith(".jpg") else "application/octet-stream")))
     resp = web.StreamResponse(status=status, headers=headers)
     resp.content_type = ctype
     resp.content_length = len(body)
