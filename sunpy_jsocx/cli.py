@@ -1,0 +1,538 @@
+"""
+The command line: ``python -m sunpy_jsocx COMMAND ...``.
+
+Discovery (``series``, ``primekeys``, ``segments``, ``keywords``, ``info``) and
+whole jobs (``search``, ``fetch``, ``stage``, ``get``) on a JSOC record set such as
+``hmi.M_45s[2014.01.01_TAI/1h]``. Everything goes through `~sunpy_jsocx.JSOCXClient`;
+this module only reads arguments, calls the client and reports.
+
+Errors are one line on standard error and an exit status, never a traceback:
+
+====  =====================================================================
+0     done
+1     JSOC refused something, files failed to download, a disk or file error
+2     bad arguments (the message says what is valid)
+3     JSOC could not be reached
+130   interrupted (Ctrl-C)
+====  =====================================================================
+
+A closed pipe (``python -m sunpy_jsocx search ... | head``) ends the command
+quietly. The heavy modules (the client, astropy, sunpy) are imported only when a
+command runs, not for ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import math
+import os
+import sys
+import threading
+import time
+
+__all__ = ["main", "build_parser"]
+
+#: Exit statuses (see the module docstring).
+OK, FAILED, USAGE, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Failure(Exception):
+    """A command that ends with a message and an exit status (not a bug)."""
+
+    def __init__(self, message: str, status: int = FAILED):
+        super().__init__(message)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line."""
+
+    def error(self, message):
+        _say(f"error: {message} (see {self.prog} --help)")
+        raise SystemExit(USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m sunpy_jsocx``."""
+    p = _Parser(
+        prog="python -m sunpy_jsocx",
+        description="Discover, search, stage and download JSOC data (SDO/HMI, SDO/AIA, SOHO/MDI).",
+        epilog="Exit status: 0 done, 1 refused or failed, 2 bad arguments, 3 JSOC unreachable, 130 interrupted.")
+    p.add_argument("--server", default=None,
+                   help="JSOC server URL (default: $JSOCX_SERVER, else http://jsoc.stanford.edu/)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what the client does (exports, retries)")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)  # let unexpected errors raise
+    # --server and -v are also accepted after the command.
+    common = _Parser(add_help=False)
+    common.add_argument("--server", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add = sub.add_parser
+
+    def add_parser(name, **kwargs):
+        return _add(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_parser
+
+    s = sub.add_parser("series", help="series names matching a regular expression (case-insensitive)")
+    s.add_argument("regex", nargs="?", default=None)
+    for name, text in (("primekeys", "prime keys of a series"), ("segments", "segments of a series"),
+                       ("keywords", "keywords of a series"), ("info", "summary of a series")):
+        sp = sub.add_parser(name, help=text)
+        sp.add_argument("series")
+
+    def recordset_args(sp, *, notify_required=False):
+        sp.add_argument("recordset", help="a JSOC record set, e.g. 'hmi.M_45s[2014.01.01_TAI/1h]'")
+        sp.add_argument("--segment", action="append", default=None, metavar="S",
+                        help="a segment to download (repeat for more; default: every segment)")
+        sp.add_argument("--notify", required=notify_required, metavar="ADDR",
+                        help="e-mail address registered at JSOC (needed for exports: offline data, url-tar)")
+        sp.add_argument("--protocol", choices=("fits", "as-is"), default=None,
+                        help="fits (default: full headers) or as-is (files as stored)")
+        sp.add_argument("--method", choices=("url", "url-tar"), default=None,
+                        help="url (default: one file per record) or url-tar (one tar file per export)")
+
+    def progress_args(sp):
+        group = sp.add_mutually_exclusive_group()
+        group.add_argument("--progress", dest="progress", action="store_true", default=None,
+                           help="show the progress bar even when standard error is not a terminal")
+        group.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+
+    s = sub.add_parser("search", help="print the records of a record set")
+    s.add_argument("recordset", help="a JSOC record set, e.g. 'hmi.M_45s[2014.01.01_TAI/1h]'")
+    s.add_argument("--key", action="append", default=None, metavar="K",
+                   help="another keyword to show (repeat for more; **ALL** for all)")
+    s.add_argument("--json", action="store_true",
+                   help="print JSON: one object per record with the shown keywords, record, recnum, online")
+
+    s = sub.add_parser("fetch", help="search a record set and download it (run again to resume)")
+    recordset_args(s)
+    s.add_argument("--path", required=True, metavar="DIR",
+                   help="directory for the files (or a template with {file} and any column)")
+    s.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="wait at most this long for each export (default: as long as JSOC takes)")
+    progress_args(s)
+
+    s = sub.add_parser("stage", help="request exports of a record set, print their ids and exit")
+    recordset_args(s, notify_required=True)
+
+    s = sub.add_parser("get", help="download staged exports by id (JSOC_YYYYMMDD_NNN)")
+    s.add_argument("ids", nargs="+", metavar="ID")
+    s.add_argument("--path", required=True, metavar="DIR", help="directory for the files")
+    s.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="wait at most this long for each export (default: as long as JSOC takes)")
+    progress_args(s)
+    return p
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"needs a finite number of seconds >= 0, not {text!r}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    Run one command; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 done, 1 refused or failed, 2 bad arguments, 3 unreachable, 130 interrupted.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, or argparse's one-line usage error
+        return int(e.code or 0) if not isinstance(e.code, str) else USAGE
+    try:
+        return _run(args)
+    except BrokenPipeError:
+        # As the Python docs advise for SIGPIPE: point stdout at devnull so that the flush
+        # at exit does not fail again, and end quietly.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+            pass
+        return FAILED
+    except KeyboardInterrupt:
+        _say("interrupted; run the same command again to go on where it stopped")
+        return INTERRUPTED
+    except _Failure as e:
+        _say(f"error: {e}")
+        return e.status
+    except Exception as e:  # noqa: BLE001 (sorted into one line and a status)
+        if args.debug:
+            raise
+        message, status = _describe(e)
+        _say(f"error: {message}")
+        return status
+
+
+def _say(line: str) -> None:
+    """One line on standard error (whitespace in messages folded)."""
+    try:
+        print(" ".join(str(line).split()), file=sys.stderr, flush=True)
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+def _describe(error: BaseException) -> tuple[str, int]:
+    """The one-line message and exit status for an error that ended a command."""
+    from sunpy_jsocx.transport import JSOCError, JSOCUnreachable
+
+    if isinstance(error, JSOCUnreachable):
+        return str(error), UNREACHABLE
+    if isinstance(error, JSOCError):
+        return str(error), FAILED
+    if isinstance(error, (ValueError, TypeError)):
+        text = str(error)
+        if "a.jsocx.Notify" in text:
+            text += " On the command line: --notify ADDRESS."
+        return text, USAGE
+    if isinstance(error, OSError):
+        return _os_message(error), FAILED
+    return f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)", FAILED
+
+
+def _os_message(error: OSError) -> str:
+    where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+    if error.errno == errno.ENOSPC:
+        return f"no space left on the device{where}; free some space and run the same command again"
+    return f"{error.strerror or error}{where}"
+
+
+def _run(args) -> int:
+    from sunpy import log
+
+    # The client's warnings repeat what the summary lists; --verbose shows what it does.
+    level = log.level
+    log.setLevel("INFO" if args.verbose else "ERROR")
+    try:
+        from sunpy_jsocx.client import JSOCXClient
+
+        client = JSOCXClient(args.server)
+        command = args.command
+        if command in ("series", "primekeys", "segments", "keywords", "info"):
+            return _discover(client, args)
+        return {"search": _search, "fetch": _fetch, "stage": _stage, "get": _get}[command](client, args)
+    finally:
+        log.setLevel(level)
+
+
+# ---------------------------------------------------------------------- discovery
+def _discover(client, args) -> int:
+    if args.command == "series":
+        print("\n".join(client.series(args.regex)))
+    elif args.command == "primekeys":
+        print("\n".join(client.primekeys(args.series)))
+    elif args.command == "segments":
+        client.segments(args.series).pprint_all()
+    elif args.command == "keywords":
+        client.keywords(args.series).pprint_all()
+    else:
+        info = client.info(args.series)
+        print(f"{info.name}: {info.note}")
+        print(f"prime keys: {', '.join(info.primekeys)}")
+        print(f"segments:   {', '.join(info.segment_names)}")
+        print(f"keywords:   {len(info.keywords)}")
+    return OK
+
+
+# ---------------------------------------------------------------------- search
+def _query(args) -> list:
+    """The attrs of a record-set command."""
+    from sunpy_jsocx import attrs as jsocx
+
+    query = [jsocx.RecordSet(args.recordset)]
+    query += [jsocx.Segment(s) for s in getattr(args, "segment", None) or []]
+    if getattr(args, "notify", None):
+        query.append(jsocx.Notify(args.notify))
+    if getattr(args, "protocol", None):
+        query.append(jsocx.Protocol(args.protocol))
+    if getattr(args, "method", None):
+        query.append(jsocx.Method(args.method))
+    return query
+
+
+def _search_table(client, args, keys=None):
+    res = client.search(*_query(args), keys=keys)
+    if not len(res):
+        _say(f"no records match {args.recordset}")
+    return res
+
+
+def _shown(res) -> list[str]:
+    shown = res.display_keys
+    if isinstance(shown, slice):
+        return [c for c in res.colnames if not c.startswith("_")]
+    return list(shown)
+
+
+def _search(client, args) -> int:
+    res = _search_table(client, args, keys=args.key)
+    if args.json:
+        rows = _json_rows(client, res)
+        print("[" if rows else "[]")
+        for i, row in enumerate(rows):
+            print(json.dumps(row) + ("," if i < len(rows) - 1 else ""))
+        if rows:
+            print("]")
+        return OK
+    if len(res):
+        from astropy.table import Table
+
+        Table(res)[_shown(res)].pprint_all()
+    return OK
+
+
+def _plain(value):
+    """A table value as JSON: times as ISO strings, NaN and masked as null."""
+    import numpy as np
+
+    if value is None or value is np.ma.masked:
+        return None
+    if hasattr(value, "isot"):
+        return value.isot
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_rows(client, res) -> list[dict]:
+    """One object per row: the shown keywords, then the record name, number and online flag."""
+    if not len(res):
+        return []
+    from sunpy_jsocx.transport import connection
+
+    shown = _shown(res)
+    identity: dict[int, tuple[str, bool]] = {}
+    if "_record" in res.colnames and "_online" in res.colnames:
+        identity = {int(r): (str(n), bool(o)) for r, n, o in zip(res["_recnum"], res["_record"], res["_online"])}
+    else:
+        # A record-set search lists only the shown keywords; one more request per query
+        # block gives the names and online flags.
+        for block in sorted({int(b) for b in res["_block"]}):
+            resolved = res.query_args[block]
+            conn = connection(resolved.get("server") or res.server or client.server)
+            answer = conn.rs_list(resolved["recordset"], key=["*recnum*", "*online*"], recinfo=True)
+            names = [r["name"] for r in answer.get("recinfo", [])]
+            columns = {k["name"]: k["values"] for k in answer.get("keywords", [])}
+            for name, recnum, online in zip(names, columns.get("*recnum*", []), columns.get("*online*", [])):
+                identity[int(recnum)] = (name, online == "Y")
+    out = []
+    for row in res:
+        recnum = int(row["_recnum"])
+        name, online = identity.get(recnum, (None, None))
+        obj = {c: _plain(row[c]) for c in shown}
+        obj.update(record=name, recnum=recnum, online=online)
+        out.append(obj)
+    return out
+
+
+# ---------------------------------------------------------------------- progress
+def _human(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+class JobProgress:
+    """
+    One progress bar over a whole fetch: files, bytes, byte rate and time left.
+
+    The client writes each file to a temporary ``.<name>.<id>.part`` beside its
+    target and renames it when it verifies; this watches the output folder for both
+    (at most twice a second, less often in a big folder), so bytes still arriving
+    count too. Files that were there before the fetch and stay untouched (the client
+    kept them) are not counted as downloaded.
+
+    Parameters
+    ----------
+    path : str
+        The fetch's ``--path`` (a directory, or a template whose fixed part is watched).
+    total : int or None
+        Files expected, if known.
+    enabled : bool
+        Draw the bar (standard error); the counting runs either way.
+    """
+
+    def __init__(self, path: str, total: int | None, enabled: bool):
+        fixed = os.path.expanduser(str(path)).split("{", 1)[0]
+        self.root = fixed if fixed.endswith(os.sep) or os.path.isdir(fixed) else (os.path.dirname(fixed) or ".")
+        self.total = total
+        self.enabled = enabled
+        self.before = self._scan()[0]
+        self.files = 0
+        self.bytes = 0
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._bar = None
+
+    def _scan(self) -> tuple[dict[str, tuple[int, int]], int]:
+        """(complete files -> (size, mtime_ns), bytes in temporary files)."""
+        done: dict[str, tuple[int, int]] = {}
+        partial = 0
+        for folder, _, names in os.walk(self.root):
+            for name in names:
+                full = os.path.abspath(os.path.join(folder, name))
+                try:
+                    st = os.stat(full)
+                except OSError:  # renamed or removed meanwhile
+                    continue
+                if name.startswith(".") and name.endswith(".part"):
+                    partial += st.st_size
+                else:
+                    done[full] = (st.st_size, st.st_mtime_ns)
+        return done, partial
+
+    def _count(self) -> None:
+        done, partial = self._scan()
+        new = [size for f, (size, mtime) in done.items() if self.before.get(f) != (size, mtime)]
+        self.files = len(new)
+        self.bytes = sum(new) + partial
+
+    def _draw(self) -> None:
+        if self._bar is None:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = self.bytes / elapsed
+        self._bar.n = self.files
+        self._bar.set_postfix_str(f"{_human(self.bytes)}, {_human(rate)}/s", refresh=False)
+        self._bar.refresh()
+
+    def _loop(self) -> None:
+        pause = 0.5
+        while not self._stop.wait(pause):
+            t = time.monotonic()
+            self._count()
+            self._draw()
+            pause = max(0.5, 10 * (time.monotonic() - t))  # a big folder is scanned less often
+
+    def __enter__(self) -> JobProgress:
+        if self.enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=self.total, unit="file", desc="JSOC fetch", file=sys.stderr, dynamic_ncols=True,
+                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} files "
+                                        "[{elapsed}<{remaining}{postfix}]")
+            self._thread = threading.Thread(target=self._loop, name="jsocx-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def finish(self, results) -> tuple[int, int, int]:
+        """(files downloaded now, files kept from before, bytes of all result files), and the final draw."""
+        self.close()
+        downloaded = kept = size = 0
+        for f in results:
+            try:
+                st = os.stat(f)
+            except OSError:
+                continue
+            size += st.st_size
+            if self.before.get(os.path.abspath(f)) == (st.st_size, st.st_mtime_ns):
+                kept += 1
+            else:
+                downloaded += 1
+        return downloaded, kept, size
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._bar is not None:
+            self._count()
+            self._draw()
+            self._bar.close()
+            self._bar = None
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _progress_wanted(args) -> bool:
+    if args.progress is not None:
+        return args.progress
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------------- fetch, stage, get
+def _expected_files(res) -> int | None:
+    """Files a fetch of ``res`` writes (None when unknown: tar files)."""
+    total = 0
+    for b in sorted({int(x) for x in res["_block"]}):
+        block = res.query_args[b]
+        if (block.get("method") or "url").lower() == "url-tar":
+            return None
+        total += int((res["_block"] == b).sum()) * max(1, len(block.get("segments") or []))
+    return total
+
+
+def _fetch(client, args) -> int:
+    res = _search_table(client, args)
+    if not len(res):
+        print(f"0 files, 0 B into {args.path}; 0 errors")
+        return OK
+    with JobProgress(args.path, _expected_files(res), _progress_wanted(args)) as progress:
+        results = client.fetch(res, path=args.path, progress=False, timeout=args.timeout)
+        return _report(results, progress, args.path)
+
+
+def _stage(client, args) -> int:
+    res = _search_table(client, args)
+    if not len(res):
+        return FAILED
+    for request in client.request_data(res):
+        print(request.id)
+    return OK
+
+
+def _get(client, args) -> int:
+    with JobProgress(args.path, None, _progress_wanted(args)) as progress:
+        results = client.get_request(list(args.ids), path=args.path, progress=False, timeout=args.timeout)
+        return _report(results, progress, args.path)
+
+
+def _report(results, progress: JobProgress, path: str) -> int:
+    """The one-line summary on standard output, each failure on a line of standard error; the status."""
+    downloaded, kept, size = progress.finish(results)
+    errors = list(results.errors)
+    files = downloaded + kept
+    detail = f" ({downloaded} downloaded, {kept} already complete)" if kept else ""
+    print(f"{files} files{detail}, {_human(size)} into {path}; {len(errors)} errors", flush=True)
+    if not errors:
+        return OK
+    full = False
+    for err in errors:
+        exc = err.exception
+        full = full or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or \
+            (isinstance(getattr(exc, "__cause__", None), OSError) and exc.__cause__.errno == errno.ENOSPC)
+        what = _os_message(exc) if isinstance(exc, OSError) else (str(exc) or type(exc).__name__)
+        _say(f"failed: {err.filepath_partial or err.url}: {what}")
+    hint = "free some space, then " if full else ""
+    _say(f"error: {len(errors)} part(s) failed; {hint}run the same command again to retry them "
+         "(complete files are kept)")
+    return FAILED

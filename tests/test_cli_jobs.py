@@ -1,0 +1,288 @@
+"""
+The command line for whole jobs (issue 10, point 4): search, fetch (and fetch again),
+stage and get, against the emulator; and every error as one line and an exit status.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from sunpy_jsocx import cli
+from sunpy_jsocx.emulator import JSOCEmulator
+
+REGISTERED = "user@example.org"  # registered in the emulator
+
+ONLINE = "hmi.M_45s[2014.01.01_TAI/3m]"  # 4 records, online
+OFFLINE = "hmi.M_45s[2010.06.01_TAI/2m]"  # 3 records, on tape: needs an export
+
+
+@pytest.fixture
+def emu():
+    """An emulator of its own (counts start at zero), exports staged at once."""
+    with JSOCEmulator(staging_delay=0) as e:
+        yield e
+
+
+def run(capsys, *argv):
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def files_in(path) -> list[str]:
+    return sorted(p.name for p in path.iterdir())
+
+
+# ---------------------------------------------------------------- search
+def test_search_prints_the_shown_columns_one_row_per_record(emu, capsys):
+    status, out, err = run(capsys, "--server", emu.url, "search", ONLINE)
+    assert status == 0, err
+    rows = lines(out)
+    assert rows[0].split() == ["T_REC", "TELESCOP", "INSTRUME", "WAVELNTH", "CAR_ROT"]
+    assert set(rows[1]) <= {"-", " "}
+    assert [r.split()[0] for r in rows[2:]] == ["2014-01-01T00:00:00", "2014-01-01T00:00:45",
+                                                 "2014-01-01T00:01:30", "2014-01-01T00:02:15"]
+    assert emu.stats()["requests"]["jsoc_info:rs_list"] == 1
+
+
+def test_search_json_has_keywords_record_recnum_and_online_flag(emu, capsys):
+    status, out, err = run(capsys, "--server", emu.url, "search", ONLINE, "--json", "--key", "QUALITY")
+    assert status == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 4
+    assert set(rows[0]) == {"T_REC", "TELESCOP", "INSTRUME", "WAVELNTH", "CAR_ROT", "QUALITY",
+                            "record", "recnum", "online"}
+    assert rows[0]["record"] == "hmi.M_45s[2014.01.01_00:00:00_TAI][2]"
+    assert rows[0]["T_REC"] == "2014-01-01T00:00:00"
+    assert all(r["online"] is True and isinstance(r["recnum"], int) for r in rows)
+    assert len({r["recnum"] for r in rows}) == 4
+    status, out, _ = run(capsys, "--server", emu.url, "search", OFFLINE, "--json")
+    assert status == 0
+    assert [r["online"] for r in json.loads(out)] == [False, False, False]
+
+
+def test_search_with_no_records_says_so(emu, capsys):
+    status, out, err = run(capsys, "--server", emu.url, "search", "hmi.M_45s[2014.01.01_TAI/3m][? QUALITY < 0 ?]",
+                           "--json")
+    assert status == 0
+    assert json.loads(out) == []
+    assert "no records match" in err
+
+
+def test_server_comes_from_the_environment(emu, capsys, monkeypatch):
+    monkeypatch.setenv("JSOCX_SERVER", emu.url)
+    status, out, _ = run(capsys, "search", ONLINE)
+    assert status == 0
+    assert len(lines(out)) == 6
+    assert emu.stats()["requests"]["jsoc_info:rs_list"] == 1
+
+
+# ---------------------------------------------------------------- fetch
+def test_fetch_downloads_then_a_second_run_downloads_nothing(emu, capsys, tmp_path):
+    status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
+    assert status == 0, err
+    assert len(files_in(tmp_path)) == 4
+    assert emu.stats()["requests"]["download"] == 4
+    assert lines(out) == [f"4 files, {cli._human(sum(p.stat().st_size for p in tmp_path.iterdir()))} "
+                          f"into {tmp_path}; 0 errors"]
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    emu.reset_stats()
+    status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
+    assert status == 0, err
+    stats = emu.stats()
+    assert "download" not in stats["requests"] and stats["files_served"] == 0 and stats["exports_created"] == 0
+    assert "4 files (0 downloaded, 4 already complete)" in out
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_fetch_resumes_a_job_that_stopped_half_way(emu, capsys, tmp_path):
+    run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
+    names = files_in(tmp_path)
+    (tmp_path / names[0]).unlink()  # never arrived
+    (tmp_path / names[1]).write_bytes((tmp_path / names[1]).read_bytes()[:5000])  # cut off
+    emu.reset_stats()
+    status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
+    assert status == 0, err
+    assert emu.stats()["requests"]["download"] == 2
+    assert "4 files (2 downloaded, 2 already complete)" in out
+    assert files_in(tmp_path) == names
+
+
+def test_fetch_of_offline_data_exports_and_needs_an_address(emu, capsys, tmp_path):
+    status, out, err = run(capsys, "--server", emu.url, "fetch", OFFLINE, "--path", str(tmp_path))
+    assert status == cli.USAGE
+    assert len(lines(err)) == 1 and "--notify ADDRESS" in err
+    assert files_in(tmp_path) == []
+
+    status, out, err = run(capsys, "--server", emu.url, "fetch", OFFLINE, "--path", str(tmp_path),
+                           "--notify", REGISTERED, "--protocol", "as-is", "--segment", "magnetogram")
+    assert status == 0, err
+    assert emu.stats()["exports_created"] == 1
+    assert len(files_in(tmp_path)) == 3
+    assert "3 files" in out and "0 errors" in out
+
+
+def test_fetch_url_tar_writes_one_tar(emu, capsys, tmp_path):
+    status, out, err = run(capsys, "--server", emu.url, "fetch", OFFLINE, "--path", str(tmp_path),
+                           "--notify", REGISTERED, "--method", "url-tar")
+    assert status == 0, err
+    assert [n.endswith(".tar") for n in files_in(tmp_path)] == [True]
+
+
+def test_fetch_shows_one_progress_bar_over_the_job(emu, capsys, tmp_path):
+    status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path), "--progress")
+    assert status == 0
+    final = err.replace("\r", "\n").strip().splitlines()[-1]
+    size = cli._human(sum(p.stat().st_size for p in tmp_path.iterdir()))
+    assert re.search(r"JSOC fetch: 100%\|.*\| 4/4 files \[.*<.*, " + re.escape(size) + r", .*B/s\]", final), final
+    assert "Files Downloaded" not in err  # the client's own per-batch bar is off
+
+
+# ---------------------------------------------------------------- stage and get
+def test_stage_prints_the_export_id_and_get_downloads_it_later(emu, capsys, tmp_path):
+    status, out, err = run(capsys, "--server", emu.url, "stage", OFFLINE, "--notify", REGISTERED)
+    assert status == 0, err
+    ids = lines(out)
+    assert len(ids) == 1 and re.fullmatch(r"JSOC_\d{8}_\d+", ids[0])
+    assert emu.stats()["files_served"] == 0
+
+    status, out, err = run(capsys, "--server", emu.url, "get", ids[0], "--path", str(tmp_path))
+    assert status == 0, err
+    assert len(files_in(tmp_path)) == 3
+    assert emu.stats()["exports_created"] == 1  # picked up by id, not asked for again
+    assert "3 files" in out
+
+
+def test_stage_needs_an_address_and_get_a_real_id(emu, capsys, tmp_path):
+    status, _, err = run(capsys, "--server", emu.url, "stage", OFFLINE)
+    assert status == cli.USAGE and len(lines(err)) == 1 and "--notify" in err
+    status, _, err = run(capsys, "--server", emu.url, "get", "12345", "--path", str(tmp_path))
+    assert status == cli.USAGE and len(lines(err)) == 1 and "not a JSOC export request id" in err
+    assert emu.stats()["requests_total"] == 0
+
+
+# ---------------------------------------------------------------- errors: one line and a status
+def _closed_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
+
+
+def test_unreachable_server_is_one_line_and_status_3(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr("sunpy_jsocx.transport.pause", lambda seconds: None)  # no real waits between tries
+    status, out, err = run(capsys, "--server", _closed_port(), "fetch", ONLINE, "--path", str(tmp_path))
+    assert status == cli.UNREACHABLE
+    assert out == ""
+    assert len(lines(err)) == 1 and err.startswith("error: JSOC at http://127.0.0.1:") and "did not answer" in err
+
+
+def test_refused_record_set_is_one_line(emu, capsys):
+    status, out, err = run(capsys, "--server", emu.url, "search", "hmi.nothere[2014.01.01_TAI/1h]")
+    assert status == cli.FAILED
+    assert lines(err) == ["error: jsoc_info: series hmi.nothere not found."]
+    status, _, err = run(capsys, "--server", emu.url, "search", "hmi.M_45s[2014.01.01_TAI/1h")
+    assert status == cli.USAGE and len(lines(err)) == 1 and "unbalanced" in err
+
+
+def test_bad_arguments_are_one_line(emu, capsys, tmp_path):
+    for argv in (["fetch", ONLINE], ["fetch", ONLINE, "--path", str(tmp_path), "--protocol", "jpeg"],
+                 ["fetch", ONLINE, "--path", str(tmp_path), "--timeout", "-1"], ["frobnicate"]):
+        status, out, err = run(capsys, "--server", emu.url, *argv)
+        assert status == cli.USAGE, argv
+        assert len(lines(err)) == 1 and err.startswith("error: "), err
+    status, _, err = run(capsys, "--server", emu.url, "search", ONLINE, "--key", "NOSUCHKEY")
+    assert status == cli.USAGE and len(lines(err)) == 1 and "NOSUCHKEY" in err
+
+
+def test_full_disk_lists_each_failure_and_keeps_nothing_half_written(emu, capsys, tmp_path, monkeypatch):
+    def full(tmp, data):
+        with open(tmp, "wb") as fh:
+            fh.write(data[:100])
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+
+    monkeypatch.setattr("sunpy_jsocx.download._write", full)
+    status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
+    assert status == cli.FAILED
+    assert "0 files, 0 B" in out and "4 errors" in out
+    errs = lines(err)
+    assert len(errs) == 5
+    assert all(line.startswith("failed: ") and "no space left on the device" in line for line in errs[:4])
+    assert errs[4].startswith("error: 4 part(s) failed; free some space, then run the same command again")
+    assert files_in(tmp_path) == []  # no temporary file, nothing that looks complete
+
+    monkeypatch.undo()
+    status, out, _ = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
+    assert status == 0 and "4 files, " in out
+
+
+@pytest.mark.parametrize(("raised", "status", "message"), [
+    (KeyboardInterrupt(), cli.INTERRUPTED, "interrupted; run the same command again"),
+    (OSError(errno.ENOSPC, "No space left on device", "/data/x.fits"), cli.FAILED,
+     "error: no space left on the device (/data/x.fits)"),
+    (PermissionError(errno.EACCES, "Permission denied", "/data"), cli.FAILED, "error: Permission denied (/data)"),
+    (TypeError("fetch takes a table"), cli.USAGE, "error: fetch takes a table"),
+    (RuntimeError("boom\nsecond line"), cli.FAILED, "error: unexpected RuntimeError: boom second line"),
+])
+def test_what_ends_a_fetch_is_one_line_and_a_status(emu, capsys, tmp_path, monkeypatch, raised, status, message):
+    def fail(self, *args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr("sunpy_jsocx.client.JSOCXClient.fetch", fail)
+    got, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
+    assert got == status
+    assert len(lines(err)) == 1 and err.startswith(message), err
+
+
+def test_closed_pipe_ends_quietly(emu, capsys, monkeypatch):
+    def closed(*args, **kwargs):
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr("builtins.print", closed)
+    status, out, err = run(capsys, "--server", emu.url, "search", ONLINE)
+    assert status == cli.FAILED
+    assert err == ""
+
+
+# ---------------------------------------------------------------- the real thing: no traceback reaches the user
+def _cli(*argv, **kwargs):
+    return [sys.executable, "-m", "sunpy_jsocx", *argv]
+
+
+def test_subprocess_errors_have_no_traceback(emu, tmp_path):
+    env = dict(os.environ, JSOCX_SERVER=emu.url)
+    out = subprocess.run(_cli("search", "hmi.nothere[2014.01.01_TAI/1h]"), env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 1
+    assert out.stderr == "error: jsoc_info: series hmi.nothere not found.\n"
+    out = subprocess.run(_cli("fetch", OFFLINE, "--path", str(tmp_path)), env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2
+    assert len(lines(out.stderr)) == 1 and "Traceback" not in out.stderr
+
+
+def test_subprocess_piped_into_head_exits_quietly(emu):
+    """``search ... | head -1``: the reader goes away after one line of a long table."""
+    env = dict(os.environ, JSOCX_SERVER=emu.url)
+    proc = subprocess.Popen(_cli("search", "hmi.M_45s[2014.01.01_TAI/1d]"), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line; the table (> 64 kB) is far from written
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert first.split() == [b"T_REC", b"TELESCOP", b"INSTRUME", b"WAVELNTH", b"CAR_ROT"]
+    assert err == b""
+    assert proc.returncode == 1
