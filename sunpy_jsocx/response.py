@@ -104,6 +104,18 @@ class JSOCXRow(QueryResponseRow):
     def __str__(self):
         return "\n".join(self._one_row().pformat(max_width=-1))
 
+    def summary(self, **kwargs) -> str:
+        """This record in words; see `sunpy_jsocx.coverage.summary` (no request is made)."""
+        from sunpy_jsocx import coverage
+
+        return coverage.summary(self, **kwargs)
+
+    def plot_coverage(self, ax=None, **kwargs):
+        """Plot this record's time; see `sunpy_jsocx.coverage.plot_coverage` (no request is made)."""
+        from sunpy_jsocx import coverage
+
+        return coverage.plot_coverage(self, ax, **kwargs)
+
 
 class JSOCXResponse(QueryResponseTable):
     """
@@ -139,6 +151,28 @@ class JSOCXResponse(QueryResponseTable):
     def path_format_keys(self):
         keys = {c for c in self.colnames if not c.startswith(HIDDEN_PREFIX)}
         return keys | {"file", "series", "segment"}
+
+    def summary(self, **kwargs) -> str:
+        """
+        What the table holds, in words, without a request.
+
+        Record count, time span, cadence, gaps, flagged records, online and offline
+        counts and the estimated download size; see `sunpy_jsocx.coverage.summary`.
+        """
+        from sunpy_jsocx import coverage
+
+        return coverage.summary(self, **kwargs)
+
+    def plot_coverage(self, ax=None, **kwargs):
+        """
+        Plot what the table covers in time, without a request; returns the Axes.
+
+        One row per wavelength (or other prime key), a mark per record, gaps left
+        blank, flagged records apart; see `sunpy_jsocx.coverage.plot_coverage`.
+        """
+        from sunpy_jsocx import coverage
+
+        return coverage.plot_coverage(self, ax, **kwargs)
 
 
 _FRACTION = re.compile(r":\d\d\.\d")
