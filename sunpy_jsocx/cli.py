@@ -516,23 +516,39 @@ def _get(client, args) -> int:
         return _report(results, progress, args.path)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _report(results, progress: JobProgress, path: str) -> int:
     """The one-line summary on standard output, each failure on a line of standard error; the status."""
+    import re
+
     downloaded, kept, size = progress.finish(results)
     errors = list(results.errors)
     files = downloaded + kept
     detail = f" ({downloaded} downloaded, {kept} already complete)" if kept else ""
-    print(f"{files} files{detail}, {_human(size)} into {path}; {len(errors)} errors", flush=True)
+    print(f"{_plural(files, 'file')}{detail}, {_human(size)} into {path}; {_plural(len(errors), 'error')}",
+          flush=True)
     if not errors:
         return OK
     full = False
+    staging: list[str] = []  # exports that timed out: they go on at JSOC
     for err in errors:
         exc = err.exception
-        full = full or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or \
-            (isinstance(getattr(exc, "__cause__", None), OSError) and exc.__cause__.errno == errno.ENOSPC)
-        what = _os_message(exc) if isinstance(exc, OSError) else (str(exc) or type(exc).__name__)
+        cause = getattr(exc, "__cause__", None)
+        full = full or any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in (exc, cause))
+        what = _os_message(exc) if isinstance(exc, OSError) and not isinstance(exc, TimeoutError) else \
+            (str(exc) or type(exc).__name__)
+        if isinstance(exc, TimeoutError):
+            staging += re.findall(r"JSOC_\d{8}_\d+", what)[:1]
         _say(f"failed: {err.filepath_partial or err.url}: {what}")
-    hint = "free some space, then " if full else ""
-    _say(f"error: {len(errors)} part(s) failed; {hint}run the same command again to retry them "
-         "(complete files are kept)")
+    staging = list(dict.fromkeys(staging))
+    if staging and len(staging) == len(errors):
+        _say(f"error: {_plural(len(staging), 'export')} still staging at JSOC; download later with: "
+             f"python -m sunpy_jsocx get {' '.join(staging)} --path {path}")
+    else:
+        hint = "free some space, then " if full else ""
+        _say(f"error: {_plural(len(errors), 'part')} failed; {hint}run the same command again to retry them "
+             "(complete files are kept)")
     return FAILED

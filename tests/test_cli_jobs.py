@@ -166,6 +166,24 @@ def test_stage_prints_the_export_id_and_get_downloads_it_later(emu, capsys, tmp_
     assert "3 files" in out
 
 
+def test_fetch_that_times_out_says_how_to_pick_the_export_up(staged_emulator, clock, capsys, tmp_path):
+    emu = staged_emulator  # exports take 30 s of a clock the test moves
+    status, out, err = run(capsys, "--server", emu.url, "fetch", OFFLINE, "--path", str(tmp_path),
+                           "--notify", REGISTERED, "--timeout", "0")
+    assert status == cli.FAILED
+    assert "0 files, 0 B" in out and "1 error" in out
+    failed, hint = lines(err)
+    assert failed.startswith("failed: ") and "not ready" in failed
+    request = re.search(r"JSOC_\d{8}_\d+", failed).group()
+    assert hint == (f"error: 1 export still staging at JSOC; download later with: "
+                    f"python -m sunpy_jsocx get {request} --path {tmp_path}")
+    clock.advance(31)
+    status, out, err = run(capsys, "--server", emu.url, "get", request, "--path", str(tmp_path), "--timeout", "0")
+    assert status == 0, err
+    assert len(files_in(tmp_path)) == 3
+    assert emu.stats()["exports_created"] == 1
+
+
 def test_stage_needs_an_address_and_get_a_real_id(emu, capsys, tmp_path):
     status, _, err = run(capsys, "--server", emu.url, "stage", OFFLINE)
     assert status == cli.USAGE and len(lines(err)) == 1 and "--notify" in err
@@ -221,7 +239,7 @@ def test_full_disk_lists_each_failure_and_keeps_nothing_half_written(emu, capsys
     errs = lines(err)
     assert len(errs) == 5
     assert all(line.startswith("failed: ") and "no space left on the device" in line for line in errs[:4])
-    assert errs[4].startswith("error: 4 part(s) failed; free some space, then run the same command again")
+    assert errs[4].startswith("error: 4 parts failed; free some space, then run the same command again")
     assert files_in(tmp_path) == []  # no temporary file, nothing that looks complete
 
     monkeypatch.undo()
