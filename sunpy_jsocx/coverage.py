@@ -387,13 +387,37 @@ def _group_keys(table, block: dict, info, time_key: str) -> list[str]:
     return [by_upper[k.upper()] for k in keys if k.upper() in by_upper]
 
 
-def _quality(column) -> np.ndarray:
+def _quality(column) -> np.ndarray | None:
+    """``QUALITY != 0`` per value (integers, or JSOC's ``0x...`` strings); None if they do not parse."""
     values = np.asarray(column)
     if values.dtype.kind in "iub":
         return values != 0
     if values.dtype.kind == "f":
         return np.nan_to_num(values, nan=0.0) != 0
-    return np.array([int(str(v).strip() or "0", 0) != 0 for v in values], dtype=bool)
+    try:
+        return np.array([int(str(v).strip() or "0", 0) != 0 for v in values], dtype=bool)
+    except ValueError:
+        return None
+
+
+def _quality_from_record_keywords(table, blocks: list[dict], block_ids: np.ndarray) -> np.ndarray | None:
+    """
+    ``QUALITY != 0`` per row from the keywords a small search got with its records, if all have it.
+
+    A small FITS search asks for every keyword at once and keeps those not shown in
+    its query block (``record_keywords``, by record number) for the fetch.
+    """
+    if "_recnum" not in table.colnames:
+        return None
+    recnums = np.asarray(table["_recnum"])
+    values = []
+    for recnum, b in zip(recnums.tolist(), block_ids.tolist()):
+        block = blocks[b] if 0 <= b < len(blocks) else {}
+        record = (block.get("record_keywords") or {}).get(recnum)
+        if not record or "QUALITY" not in record:
+            return None
+        values.append(record["QUALITY"])
+    return _quality(np.array(values, dtype=str))
 
 
 def _block_bytes(block: dict, info) -> tuple[int | None, list[str]]:
@@ -539,11 +563,11 @@ def coverage(obj, *, gap_factor: float = GAP_FACTOR) -> Coverage:
         t0 = times[0]
         secs = np.round(((times.jd1 - t0.jd1) + (times.jd2 - t0.jd2)) * 86400.0, 6)
         starts.append(t0)
-        if "QUALITY" in table.colnames:
-            flags = _quality(table["QUALITY"])
+        flags = _quality(table["QUALITY"]) if "QUALITY" in table.colnames else \
+            _quality_from_record_keywords(table, blocks, block_ids)
+        if flags is not None:
             n_flagged += int(flags.sum())
         else:
-            flags = None
             quality_known = False
         if "_online" in table.colnames:
             on = np.asarray(table["_online"], dtype=bool)
@@ -649,7 +673,12 @@ def _describe(cov: Coverage, largest: int = 5) -> str:
     lines = []
     what = ", ".join(cov.series) or "JSOC"
     labels = [t.label for t in cov.tracks]
-    shown = ", ".join(labels[:8]) + (f", ... ({len(labels)} in all)" if len(labels) > 8 else "")
+    key = labels[0].rsplit(" ", 1)[0] + " " if labels and " " in labels[0] else ""
+    if key and all(lb.startswith(key) and " " not in lb[len(key):] for lb in labels):
+        values = [lb[len(key):] for lb in labels]  # "WAVELNTH 94, 131, 171"
+    else:
+        key, values = "", labels
+    shown = key + ", ".join(values[:8]) + (f", ... ({len(labels)} in all)" if len(labels) > 8 else "")
     lines.append(f"{_count(cov.n_records, 'record')} of {what}"
                  + (f" in {_count(len(labels), 'row')}: {shown}" if labels else ""))
     if cov.epoch is None or not cov.tracks:
@@ -678,12 +707,23 @@ def _describe(cov: Coverage, largest: int = 5) -> str:
     elif not gaps:
         lines.append(f"Gaps:       none longer than {cov.gap_factor:g} cadences")
     else:
-        total = sum(g.duration for _, g in gaps)
-        lines.append(f"Gaps:       {len(gaps)} longer than {cov.gap_factor:g} cadences "
-                     f"({format_duration(total)} in all); the longest:")
-        for label, g in gaps[:largest]:
-            lines.append(f"    {label:<20} after {_iso(cov.time(g.start))} for {format_duration(g.duration)} "
-                         f"(about {g.missing} records missing)")
+        # The same outage in several rows (all wavelengths at once) is one gap.
+        merged: dict[Gap, list[str]] = {}
+        for label, g in gaps:
+            merged.setdefault(g, []).append(label)
+        rows = {label for labels in merged.values() for label in labels}
+        lines.append(f"Gaps:       {len(merged)} longer than {cov.gap_factor:g} cadences"
+                     + (f", in {_count(len(rows), 'row')}" if len(cov.tracks) > 1 else "")
+                     + ("; the longest:" if len(merged) > largest else ":"))
+        for g, labels in list(merged.items())[:largest]:
+            if len(cov.tracks) == 1:
+                where = ""
+            elif len(labels) == len(cov.tracks):
+                where = " in every row"
+            else:
+                where = " in " + ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
+            lines.append(f"    after {_iso(cov.time(g.start))} for {format_duration(g.duration)} "
+                         f"(about {g.missing} records missing){where}")
     if cov.n_flagged is None:
         lines.append("Flagged:    quality not known (QUALITY not in the table; search with keys=['QUALITY'])")
     else:
@@ -740,8 +780,8 @@ def summary(obj, *, gap_factor: float = GAP_FACTOR) -> str:
     15 records of JSOC in 1 row: WAVELNTH 171
     Time span:  2014-01-01T00:00:00 to 2014-01-01T00:10:48 UTC (10 min 48 s, T_REC)
     Cadence:    12 s (median step between records)
-    Gaps:       1 longer than 3 cadences (8 min 12 s in all); the longest:
-        WAVELNTH 171         after 2014-01-01T00:01:48 for 8 min 12 s (about 40 records missing)
+    Gaps:       1 longer than 3 cadences:
+        after 2014-01-01T00:01:48 for 8 min 12 s (about 40 records missing)
     Flagged:    1 of 15 records with QUALITY != 0
     Online:     not known (a large search leaves JSOC's online flags to the fetch)
     Size:       unknown (the series is not known)
@@ -841,7 +881,7 @@ def plot_coverage(obj, ax=None, *, gap_factor: float = GAP_FACTOR):
                label=f"record ({cov.n_records - (cov.n_flagged or 0)})")
     if fx:
         fxa, fya = np.concatenate(fx), np.concatenate(fy)
-        ax.scatter(fxa, fya, marker="x", s=30, color="C3", zorder=3, rasterized=fxa.size > 2000,
+        ax.scatter(fxa, fya, marker="x", s=20, linewidths=0.9, color="C3", zorder=3, rasterized=fxa.size > 2000,
                    label=f"QUALITY != 0 ({fxa.size})")
     ax.set_yticks(range(n), [t.label for t in cov.tracks])
     ax.set_ylim(n - 0.5, -0.5)

@@ -98,8 +98,14 @@ def test_coverage_of_a_table_gaps_per_wavelength_with_times():
     assert cov.time(cov.gaps[0][1].start).isot == "2014-01-01T00:01:48.000"
     # The single missing record of 304 (a 24 s step) is not a gap of three cadences.
     text = coverage.summary(table)
-    assert "2 longer than 3 cadences" in text
-    assert "after 2014-01-01T00:01:48 for 8 min 12 s (about 40 records missing)" in text
+    # The same outage in both rows is one gap.
+    assert "1 longer than 3 cadences, in 2 rows:" in text
+    assert "after 2014-01-01T00:01:48 for 8 min 12 s (about 40 records missing) in every row" in text
+    # Gaps in some rows only say which.
+    only_171 = _table(np.r_[secs, np.arange(0, 720, 12)], np.repeat([171, 304], [len(secs), 60]))
+    text = coverage.summary(only_171)
+    assert "1 longer than 3 cadences, in 1 row:" in text
+    assert "(about 40 records missing) in WAVELNTH 171\n" in text
 
 
 def test_flagged_records_are_counted_and_unknown_quality_is_said():
@@ -188,6 +194,20 @@ def test_slice_and_row_and_unified_response_with_two_blocks(emu):
     assert "1 record of aia.lev1_euv_12s in 1 row: WAVELNTH 304" in row.summary()
     assert coverage.summary(row) == row.summary()
     assert [t.get_text() for t in row.plot_coverage().get_yticklabels()] == ["WAVELNTH 304"]
+
+
+def test_small_search_knows_quality_from_the_keywords_it_got(emu):
+    # A small FITS search gets every keyword with the records (for the fetch), QUALITY too.
+    with sunpy_jsocx.use_server(emu.url):
+        res = JSOCXClient().search(HOUR, a.jsocx.Series("aia.lev1_euv_12s"), a.Wavelength(171 * u.AA))
+        asked = JSOCXClient().search(HOUR, a.jsocx.Series("aia.lev1_euv_12s"), a.Wavelength(171 * u.AA),
+                                     keys=["QUALITY"])
+    assert "QUALITY" not in res.colnames
+    expected = int((asked["QUALITY"] != 0).sum())
+    assert expected > 0
+    assert coverage.coverage(res).n_flagged == expected
+    assert coverage.coverage(res[::2]).n_flagged == int((asked["QUALITY"][::2] != 0).sum())
+    assert f"{expected} of 301 records with QUALITY != 0" in res.summary()
 
 
 def test_size_from_cached_segment_dims(emu):
