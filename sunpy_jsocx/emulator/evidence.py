@@ -1,0 +1,124 @@
+"""
+Keyword statistics of real data, kept as data with the source of every value.
+
+The emulator's image statistics (``DATAMIN``, ``DATAMEDN``, ``DATAMEAN``, ``DATAMAX``,
+``DATARMS``, the AIA percentiles ``DATAP01``..``DATAP99``, ``TOTVALS``/``DATAVALS``/``MISSVALS``)
+and AIA exposure times are drawn around the values below. Each profile names the real artifact
+it comes from; where no public value was found the entry says ``"emulator choice"``.
+
+Sources (all public):
+
+* ``[cass304]``: JSOC's answer to ``aia.lev1_euv_12s[2014.01.01_00:00:35_TAI-2014.01.01_00:02:35_TAI][304]``
+  with ``key=**ALL**``, recorded in sunpy's VCR cassette
+  ``sunpy/net/jsoc/tests/cassettes/test_search_metadata.yaml`` (sunpy/sunpy@b361c0cda, 2020-04-10).
+* ``[aia171]``: the level-1 header of ``sunpy/data/test/aia_171_level1.fits`` (T_REC 2011-02-15T00:00:01Z).
+* ``[exptime2020]``: sunpy's remote test ``sunpy/net/jsoc/tests/test_jsoc.py::test_jsoc_attrs``
+  (sunpy/sunpy@d2ae0740e): one slot of 2020-01-01T01:00:35Z has 7 EUV records with ``EXPTIME>2``
+  and none with ``EXPTIME<2``, so every EUV channel, 171 and 193 included, exposes above 2 s.
+* ``[hmiic]``: ``sunpy/data/test/resampled_hmi.fits`` (hmi.Ic_45s, T_REC 2014.03.01_00:01:30_TAI).
+* ``[sharp]``: ``sunpy/data/test/hmi_sharp_magnetogram.header`` (HARP 11465, 2024.06.28).
+* ``[synop]``: ``sunpy/data/test/hmi_synoptic.header`` (hmi.synoptic_mr_720s).
+* ``[mdim]``, ``[mdiic]``: ``sunpy/data/test/mdi.fd_M_96m_lev182.20101015_191200_TAI.data.header``
+  and ``mdi.fd_Ic.20101015_230100_TAI.data.header`` (statistics of rebinned test images: ratios
+  are used, not pixel counts).
+"""
+
+from __future__ import annotations
+
+__all__ = ["AIA_EXPTIME", "AIA_MEANS_CHOSEN", "AIA_STATS", "AIA_PERCENTILES", "KIND_STATS", "SOURCES"]
+
+SOURCES = {
+    "cass304": "sunpy/sunpy@b361c0cda sunpy/net/jsoc/tests/cassettes/test_search_metadata.yaml",
+    "aia171": "sunpy/data/test/aia_171_level1.fits",
+    "exptime2020": "sunpy/sunpy@d2ae0740e sunpy/net/jsoc/tests/test_jsoc.py::test_jsoc_attrs",
+    "hmiic": "sunpy/data/test/resampled_hmi.fits",
+    "sharp": "sunpy/data/test/hmi_sharp_magnetogram.header",
+    "synop": "sunpy/data/test/hmi_synoptic.header",
+    "mdim": "sunpy/data/test/mdi.fd_M_96m_lev182.20101015_191200_TAI.data.header",
+    "mdiic": "sunpy/data/test/mdi.fd_Ic.20101015_230100_TAI.data.header",
+}
+
+#: AIA level-1 exposure time per wavelength (seconds) and its record-to-record jitter
+#: (absolute, seconds). Automatic exposure control (short exposures in flares) is not emulated.
+AIA_EXPTIME = {
+    94: (2.901, 3e-6, "emulator choice: the nominal 2.9 s of the long EUV channels; > 2 s per [exptime2020]"),
+    131: (2.901, 3e-6, "emulator choice: nominal 2.9 s; > 2 s per [exptime2020]"),
+    171: (2.000191, 3e-6, "[aia171] EXPTIME = 2.000191; > 2 s per [exptime2020]"),
+    193: (2.000191, 3e-6,
+          "emulator choice: the 171 value (171 and 193 share the 2 s nominal); > 2 s per [exptime2020]"),
+    211: (2.901, 3e-6, "emulator choice: nominal 2.9 s; > 2 s per [exptime2020]"),
+    304: (2.90205, 3e-6, "[cass304] EXPTIME 2.902048..2.902053"),
+    335: (2.901, 3e-6, "emulator choice: nominal 2.9 s; > 2 s per [exptime2020]"),
+    1600: (2.901, 3e-6, "emulator choice"),
+    1700: (1.000, 3e-6, "emulator choice"),
+    4500: (0.500, 3e-6, "emulator choice"),
+}
+
+#: AIA image statistics (DN) per wavelength: mean, median/mean, rms/mean, max/mean range,
+#: DATAMIN range. Channels without a recorded value take the 171 shape around their mean.
+AIA_STATS = {
+    304: {"mean": 28.0, "medn": 20.0 / 28.0, "rms": 42.07 / 28.0, "max": (3885 / 28.0, 7721 / 28.0),
+          "min": (-8, -6), "source": "[cass304] DATAMEAN 27.95..28.00, DATAMEDN 20, DATARMS 42.0, "
+                                      "DATAMAX 3885..7721, DATAMIN -8..-6"},
+    171: {"mean": 250.34, "medn": 172 / 250.34, "rms": 318.8 / 250.34, "max": (40.0, 56.0), "min": (-7, -5),
+          "source": "[aia171] DATAMEAN 250.34, DATAMEDN 172, DATARMS 318.8, DATAMAX 12115, DATAMIN -6"},
+}
+#: Typical means of the channels without a recorded header (DN); emulator choice, shape of 171.
+AIA_MEANS_CHOSEN = {94: 1.5, 131: 5.0, 193: 450.0, 211: 150.0, 335: 8.0, 1600: 60.0, 1700: 1300.0, 4500: 5000.0}
+
+#: AIA percentiles as multiples of the median ([cass304]: P01 -1, P10 1, P25 3, medn 20, P75 42,
+#: P90 65, P95 87, P98 128, P99 171; [aia171]: 0, 8, 20, 172, 360, 585, 807, 1138, 1474).
+AIA_PERCENTILES = {
+    304: {"DATAP01": -0.05, "DATAP10": 0.05, "DATAP25": 0.15, "DATAP75": 2.10, "DATAP90": 3.25,
+          "DATAP95": 4.35, "DATAP98": 6.40, "DATAP99": 8.55},
+    171: {"DATAP01": 0.0, "DATAP10": 8 / 172, "DATAP25": 20 / 172, "DATAP75": 360 / 172, "DATAP90": 585 / 172,
+          "DATAP95": 807 / 172, "DATAP98": 1138 / 172, "DATAP99": 1474 / 172},
+}
+
+#: Statistics by image kind (physical units of the segment). ``mean`` is (centre, half-width of
+#: the record-to-record spread); ``mean_from`` names a keyword the mean follows instead (HMI
+#: Dopplergrams include the observer's radial velocity). ``medn``: median minus mean, as a
+#: fraction of rms; ``min``/``max``: offsets from the mean in units of rms; ``totvals`` and
+#: ``missfrac``: pixels counted and the fraction missing.
+KIND_STATS = {
+    "continuum": {"mean": (49948.07, 500.0), "rms": 7887.5, "medn": (51427.85 - 49948.07) / 7887.5,
+                  "min": -(49948.07 - 7046.59) / 7887.5, "max": (69371.95 - 49948.07) / 7887.5,
+                  "totvals": 12702939, "missfrac": 0.0,
+                  "source": "[hmiic] DATAMEAN 49948.07, DATAMEDN 51427.85, DATAMIN 7046.59, DATAMAX 69371.95, "
+                            "DATARMS 7887.50, TOTVALS = DATAVALS = 12702939"},
+    "magnetogram": {"mean": (0.0, 1.5), "rms": 20.0, "medn": 0.02, "min": -120.0, "max": 120.0,
+                    "totvals": 12702939, "missfrac": 0.0,
+                    "source": "shape of [mdim] and [sharp] (mean near 0 G, median nearer 0, RMS 12..31 G, "
+                              "extremes +-150..570 G in quiet or small fields; full-disk extremes of a few kG "
+                              "are an emulator choice); TOTVALS as [hmiic]"},
+    "dopplergram": {"mean": (0.0, 60.0), "mean_from": "OBS_VR", "rms": 1300.0, "medn": 0.0,
+                    "min": -4.5, "max": 4.5, "totvals": 12702939, "missfrac": 0.0,
+                    "source": "issue 9: real DATAMEAN follows OBS_VR; the spread (solar rotation +-2 km/s) "
+                              "is an emulator choice; TOTVALS as [hmiic]"},
+    "linewidth": {"mean": (110.0, 2.0), "rms": 8.0, "medn": 0.1, "min": -8.0, "max": 6.0,
+                  "totvals": 12702939, "missfrac": 0.0, "source": "emulator choice"},
+    "linedepth": {"mean": (0.62, 0.01), "rms": 0.05, "medn": 0.1, "min": -8.0, "max": 4.0,
+                  "totvals": 12702939, "missfrac": 0.0, "source": "emulator choice"},
+    "sharp": {"mean": (1.91, 3.0), "rms": 30.96, "medn": (0.703 - 1.915) / 30.96,
+              "min": -(450.5 + 1.915) / 30.96, "max": (570.3 - 1.915) / 30.96, "totvals": 164592,
+              "missfrac": 0.0,
+              "source": "[sharp] DATAMEAN 1.915, DATAMEDN 0.703, DATAMIN -450.5, DATAMAX 570.3, DATARMS 30.96, "
+                        "DATAVALS 164592, MISSVALS 0"},
+    "synoptic": {"mean": (0.0245, 0.02), "rms": 8.10, "medn": (0.00698 - 0.0245) / 8.10,
+                 "min": -(275.9 + 0.0245) / 8.10, "max": (352.6 - 0.0245) / 8.10, "totvals": 259200,
+                 "missfrac": 1048 / 259200,
+                 "source": "[synop] DATAMEAN 0.0245, DATAMEDN 0.00698, DATAMIN -275.9, DATAMAX 352.6, "
+                           "DATARMS 8.10, TOTVALS 259200, MISSVALS 1048"},
+    "mdi_magnetogram": {"mean": (-0.276, 0.5), "rms": 12.03, "medn": (-0.0279 + 0.276) / 12.03,
+                        "min": -(233.0 - 0.276) / 12.03, "max": (142.3 + 0.276) / 12.03, "totvals": 1048576,
+                        "missfrac": 1040 / 4096,
+                        "source": "[mdim] DATAMEAN -0.276, DATAMEDN -0.0279, DATAMIN -233.0, DATAMAX 142.3, "
+                                  "DATARMS 12.03, MISSVALS/TOTVALS 1040/4096 (TOTVALS of a 1024x1024 image)"},
+    "mdi_continuum": {"mean": (10575.9, 100.0), "rms": 3340.1, "medn": (11563.6 - 10575.9) / 3340.1,
+                      "min": -(10575.9 - 405.0) / 3340.1, "max": (13944.0 - 10575.9) / 3340.1,
+                      "totvals": 1048576, "missfrac": 3713 / 16384,
+                      "source": "[mdiic] DATAMEAN 10575.9, DATAMEDN 11563.6, DATAMIN 405, DATAMAX 13944, "
+                                "DATARMS 3340.1, MISSVALS/TOTVALS 3713/16384"},
+    "generic": {"mean": (50.0, 5.0), "rms": 20.0, "medn": 0.0, "min": -2.5, "max": 5.0, "totvals": 16777216,
+                "missfrac": 0.0, "source": "emulator choice (no public header for this kind)"},
+}
