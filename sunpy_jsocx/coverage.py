@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from astropy.time import Time, TimeDelta
@@ -51,7 +51,8 @@ COMMON_PRIME_KEYS = ("WAVELNTH", "HARPNUM", "TARPNUM", "CAMERA", "CARRINGTON", "
 _MJD_UNIX = 40587.0  # MJD of 1970-01-01
 
 
-class Gap(NamedTuple):
+@dataclass(frozen=True)
+class Gap:
     """
     A stretch without records: from the record before it to the record after it.
 
@@ -79,7 +80,7 @@ def estimate_cadence(times: Sequence[float] | np.ndarray) -> float | None:
 
     Parameters
     ----------
-    times : array of float
+    times : numpy.ndarray or list of float
         Record times in any order, e.g. seconds.
 
     Returns
@@ -108,7 +109,7 @@ def find_gaps(times: Sequence[float] | np.ndarray, cadence: float | None = None,
 
     Parameters
     ----------
-    times : array of float
+    times : numpy.ndarray or list of float
         Record times in any order (e.g. seconds).
     cadence : float, optional
         The expected step; `estimate_cadence` of ``times`` when not given.
