@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +38,7 @@ from sunpy import log
 from sunpy_jsocx.integrity import file_problem, fits_problem
 from sunpy_jsocx.transport import USER_AGENT
 
-__all__ = ["DownloadItem", "download_files", "RETRIES", "RETRY_BACKOFF", "BIG_FILE"]
+__all__ = ["DownloadItem", "download_files", "clean_stale_parts", "RETRIES", "RETRY_BACKOFF", "BIG_FILE"]
 
 #: Extra attempts for a file that failed transiently.
 RETRIES = 2
@@ -70,9 +72,51 @@ class _Transient(Exception):
     pass
 
 
+#: A temporary file whose writer is gone is removed once it is this old (seconds).
+STALE_PART_AGE = 600.0
+_PART = re.compile(r"^\..+\.(\d+)-[0-9a-f]{8}\.part$")
+
+
 def _temporary(path: Path) -> Path:
     """A temporary name beside ``path`` that no other writer uses."""
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def clean_stale_parts(folder: Path, *, now: float | None = None) -> list[Path]:
+    """
+    Remove temporary files that killed downloads left in ``folder``.
+
+    Only files named as this module names them, whose process no longer runs on this
+    machine and that nobody has written to for `STALE_PART_AGE` seconds (a writer on
+    another machine sharing the folder keeps its file fresh). Returns what was removed.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PART.match(entry.name)
+        if not m or _alive(int(m.group(1))):
+            continue
+        try:
+            if now - entry.stat().st_mtime > STALE_PART_AGE:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 def _claim_unique(tmp: Path, path: Path) -> Path:
@@ -188,6 +232,8 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
     from tqdm.auto import tqdm
 
     results = parfive.Results()
+    for folder in {Path(item.path).parent for item in items}:
+        clean_stale_parts(folder)
     connector = aiohttp.TCPConnector(limit=max_conn, limit_per_host=max_conn)
     timeout = aiohttp.ClientTimeout(total=None, sock_read=300, sock_connect=60)
     sem = asyncio.Semaphore(max_conn)

@@ -246,3 +246,25 @@ def test_concurrent_writers_of_one_file_use_their_own_temporary_files(tmp_path):
     assert list(first) == list(second) == [str(target)]
     assert target.read_bytes() == body
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.fits"]
+
+
+def test_temporary_files_of_killed_downloads_are_cleaned_up(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from sunpy_jsocx.download import STALE_PART_AGE, clean_stale_parts
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    stale = tmp_path / f".x.fits.{dead}-0123abcd.part"
+    fresh_dead = tmp_path / f".y.fits.{dead}-0123abce.part"
+    live = tmp_path / f".z.fits.{os.getpid()}-0123abcf.part"
+    other = tmp_path / "notes.part"
+    for f in (stale, fresh_dead, live, other):
+        f.write_bytes(b"partial")
+    old = stale.stat().st_mtime - STALE_PART_AGE - 1
+    for f in (stale, live, other):
+        os.utime(f, (old, old))
+    assert clean_stale_parts(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (fresh_dead, live, other))
