@@ -253,8 +253,12 @@ class ExportRequest:
             if progress and waited - reported >= PROGRESS_EVERY:
                 reported = waited
                 state = "queued" if status == 2 else ("processing" if status == 1 else "not yet registered")
-                log.info(f"JSOC export {self.id}: {state}; JSOC expects about {_duration(self.wait_hint)} more "
-                         f"(waited {_duration(waited)}{'' if timeout is None else f' of {_duration(timeout)}'}).")
+                if waited:
+                    so_far = f"; waited {_duration(waited)}" + ("" if timeout is None else f" of {_duration(timeout)}")
+                else:
+                    so_far = "" if timeout is None else f" (waiting at most {_duration(timeout)})"
+                log.info(f"JSOC export {self.id}: {state}, JSOC expects about {_duration(self.wait_hint)} more"
+                         f"{so_far}.")
             log.debug(f"JSOC export {self.id}: status {status}, polling again in {delay:.1f} s")
             (self._sleep or transport.pause)(delay)
             waited += delay
