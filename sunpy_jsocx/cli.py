@@ -157,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, or argparse's one-line usage error
         return int(e.code or 0) if not isinstance(e.code, str) else USAGE
     try:
-        return _run(args)
+        try:
+            return _run(args)
+        finally:
+            _close_bars()
     except BrokenPipeError:
         # As the Python docs advise for SIGPIPE: point stdout at devnull so that the flush
         # at exit does not fail again, and end quietly.
@@ -432,6 +435,7 @@ class JobProgress:
         if self.enabled:
             from tqdm import tqdm
 
+            _ACTIVE.append(self)  # closed by main() whatever happens, even a Ctrl-C right here
             self._bar = tqdm(total=self.total, unit="file", desc="JSOC fetch", file=sys.stderr, dynamic_ncols=True,
                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} files "
                                         "[{elapsed}<{remaining}{postfix}]")
@@ -456,18 +460,50 @@ class JobProgress:
         return downloaded, kept, size
 
     def close(self) -> None:
+        """Stop watching, draw the final counts and end the bar's line (safe to call twice)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self._bar is not None:
-            self._count()
-            self._draw()
-            self._bar.close()
+        thread, self._thread = self._thread, None
+        bar = self._bar
+        ended = False
+        try:
+            if thread is not None:
+                try:
+                    thread.join()
+                except RuntimeError:  # interrupted while it was starting: it stops at _stop
+                    pass
+            if bar is not None:
+                self._count()
+                self._draw()
+        finally:
             self._bar = None
+            if bar is not None:
+                try:
+                    bar.close()  # ends its line, so that what follows starts on a fresh one
+                    ended = True
+                except Exception:  # noqa: BLE001 (a bar half made by an interrupt)
+                    pass
+            if self in _ACTIVE:
+                _ACTIVE.remove(self)
+                if not ended:
+                    try:
+                        sys.stderr.write("\n")
+                    except (OSError, ValueError):
+                        pass
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+#: Progress bars on screen (main() closes them before it reports an error).
+_ACTIVE: list[JobProgress] = []
+
+
+def _close_bars() -> None:
+    while _ACTIVE:
+        try:
+            _ACTIVE[-1].close()
+        except Exception:  # noqa: BLE001 (a broken bar must not hide the error being reported)
+            _ACTIVE.pop()
 
 
 def _progress_wanted(args) -> bool:

@@ -304,3 +304,27 @@ def test_subprocess_piped_into_head_exits_quietly(emu):
     assert first.split() == [b"T_REC", b"TELESCOP", b"INSTRUME", b"WAVELNTH", b"CAR_ROT"]
     assert err == b""
     assert proc.returncode == 1
+
+
+def test_subprocess_ctrl_c_is_one_line_status_130_and_leaves_no_partial_file(tmp_path):
+    """SIGINT in the middle of a slow download (the bar is up): one line, status 130, no .part left."""
+    import signal
+
+    with JSOCEmulator(bandwidth=20_000) as slow:  # 20 files of ~56 kB: about a minute
+        env = dict(os.environ, JSOCX_SERVER=slow.url)
+        proc = subprocess.Popen(_cli("fetch", "hmi.M_45s[2014.01.01_TAI/15m]", "--path", str(tmp_path),
+                                     "--progress"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        seen = b""
+        while b"/20 files" not in seen:  # the progress bar is drawn once the search is done
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            assert chunk, seen
+            seen += chunk
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        served = slow.stats()["files_served"]
+    assert proc.returncode == 130
+    assert b"Traceback" not in err
+    assert (seen + err).replace(b"\r", b"\n").splitlines()[-1] == (
+        b"interrupted; run the same command again to go on where it stopped")
+    assert served < 20
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
