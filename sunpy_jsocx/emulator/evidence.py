@@ -25,7 +25,8 @@ Sources (all public):
 
 from __future__ import annotations
 
-__all__ = ["AIA_EXPTIME", "AIA_MEANS_CHOSEN", "AIA_STATS", "AIA_PERCENTILES", "KIND_STATS", "SOURCES"]
+__all__ = ["AIA_EXPTIME", "AIA_MEANS_CHOSEN", "AIA_STATS", "AIA_PERCENTILES", "HARP_SEEN_ALIVE", "KIND_STATS",
+           "KNOWN_HARPS", "SOURCES"]
 
 SOURCES = {
     "cass304": "sunpy/sunpy@b361c0cda sunpy/net/jsoc/tests/cassettes/test_search_metadata.yaml",
@@ -122,3 +123,29 @@ KIND_STATS = {
     "generic": {"mean": (50.0, 5.0), "rms": 20.0, "medn": 0.0, "min": -2.5, "max": 5.0, "totvals": 16777216,
                 "missfrac": 0.0, "source": "emulator choice (no public header for this kind)"},
 }
+
+
+#: HARPs whose real life JSOC recorded: first and last T_REC of the HARP in hmi.sharp_cea_720s
+#: and the slots in between that hold no record. ``[cass3604]``: JSOC's answer to
+#: ``hmi.sharp_cea_720s[3604]{Bp,magnetogram}`` in sunpy's cassette
+#: ``sunpy/net/jsoc/tests/cassettes/test_return_query_args.yaml`` (sunpy/sunpy@b361c0cda,
+#: 2020-04-10): 1223 records from 2014.01.08_03:12:00_TAI to 2014.01.18_13:24:00_TAI every 720 s,
+#: 29 of the 1252 slots missing.
+KNOWN_HARPS = {
+    3604: {
+        "first": "2014.01.08_03:12:00_TAI",
+        "last": "2014.01.18_13:24:00_TAI",
+        "missing": ["2014.01.14_19:36:00_TAI", "2014.01.14_19:48:00_TAI"]
+        + [f"2014.01.15_{h:02d}:{mi:02d}:00_TAI" for h in range(17, 23) for mi in range(0, 60, 12)
+           if (17, 24) <= (h, mi) <= (22, 36)],
+        "source": "[cass3604] sunpy/sunpy@b361c0cda sunpy/net/jsoc/tests/cassettes/test_return_query_args.yaml",
+    },
+}
+
+#: HARPs seen alive at a time in public real data; the emulator's HARP numbering passes through
+#: them (each is born two days before), so the examples that use them find their HARP alive.
+HARP_SEEN_ALIVE = [
+    ("2014.06.09_23:48:00_TAI", 4225, "sunpy/data/test/hmi_bharp_vlos_mag.header (NOAA_AR 12087)"),
+    ("2020.09.27_00:00:00_TAI", 7451, "drms examples/export_as_is.py: hmi.sharp_720s[7451][2020.09.27_00:00:00_TAI]"),
+    ("2024.06.28_00:00:00_TAI", 11465, "sunpy/data/test/hmi_sharp_magnetogram.header (NOAA_AR 13733)"),
+]
