@@ -38,14 +38,6 @@ __all__ = ["main", "build_parser"]
 OK, FAILED, USAGE, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 130
 
 
-class _Failure(Exception):
-    """A command that ends with a message and an exit status (not a bug)."""
-
-    def __init__(self, message: str, status: int = FAILED):
-        super().__init__(message)
-        self.status = status
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage error on one line."""
 
@@ -173,9 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted; run the same command again to go on where it stopped")
         return INTERRUPTED
-    except _Failure as e:
-        _say(f"error: {e}")
-        return e.status
     except Exception as e:  # noqa: BLE001 (sorted into one line and a status)
         if args.debug:
             raise

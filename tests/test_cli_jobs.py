@@ -134,6 +134,13 @@ def test_fetch_of_offline_data_exports_and_needs_an_address(emu, capsys, tmp_pat
     assert len(files_in(tmp_path)) == 3
     assert "3 files" in out and "0 errors" in out
 
+    emu.reset_stats()  # again: the complete files are not downloaded again
+    status, out, err = run(capsys, "--server", emu.url, "fetch", OFFLINE, "--path", str(tmp_path),
+                           "--notify", REGISTERED, "--protocol", "as-is", "--segment", "magnetogram")
+    assert status == 0, err
+    assert "download" not in emu.stats()["requests"] and emu.stats()["files_served"] == 0
+    assert "3 files (0 downloaded, 3 already complete)" in out
+
 
 def test_fetch_url_tar_writes_one_tar(emu, capsys, tmp_path):
     status, out, err = run(capsys, "--server", emu.url, "fetch", OFFLINE, "--path", str(tmp_path),
