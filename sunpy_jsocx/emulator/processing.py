@@ -44,16 +44,23 @@ def _im_patch(data: np.ndarray, header, args: dict[str, str]):
         return data, header
     cd1, cd2 = header.get("CDELT1", 1.0), header.get("CDELT2", 1.0)
     cx, cy = header.get("CRPIX1", data.shape[1] / 2), header.get("CRPIX2", data.shape[0] / 2)
+    # The patch size in pixels comes from the nominal plate scale (CDELT to 3 significant digits),
+    # so every image of one request has the same shape: the records' CDELT differ by ~1e-5 and
+    # their pointing by fractions of a pixel, which must not change the size by a pixel.
+    nx = max(1, int(np.floor(w / abs(float(f"{cd1:.3g}")) + 0.5)))
+    ny = max(1, int(np.floor(h / abs(float(f"{cd2:.3g}")) + 0.5)))
     # pixel centre of the patch (1-based FITS pixels), ignoring the small roll
     px, py = cx + x / cd1, cy + y / cd2
-    hw, hh = w / cd1 / 2, h / cd2 / 2
-    x0, x1 = int(max(0, np.floor(px - hw - 1))), int(min(data.shape[1], np.ceil(px + hw)))
-    y0, y1 = int(max(0, np.floor(py - hh - 1))), int(min(data.shape[0], np.ceil(py + hh)))
-    if x1 <= x0 or y1 <= y0:
-        return data, header
+    x0 = int(np.floor(px - nx / 2 + 0.5)) - 1
+    y0 = int(np.floor(py - ny / 2 + 0.5)) - 1
+    out = np.full((ny, nx), np.nan, dtype=data.dtype)  # parts off the image are missing
+    sx0, sx1 = max(0, x0), min(data.shape[1], x0 + nx)
+    sy0, sy1 = max(0, y0), min(data.shape[0], y0 + ny)
+    if sx1 > sx0 and sy1 > sy0:
+        out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = data[sy0:sy1, sx0:sx1]
     header["CRPIX1"] = cx - x0
     header["CRPIX2"] = cy - y0
-    return data[y0:y1, x0:x1], header
+    return out, header
 
 
 def apply_processing(fits_bytes: bytes, steps: list[tuple[str, dict[str, str]]]) -> bytes:
