@@ -435,6 +435,7 @@ def _block_bytes(block: dict, info) -> tuple[int | None, list[str]]:
         segments = list(info.segment_names)
     total, unknown = None, []
     links: dict[str, list[str]] = {}
+    varying: list[str] = []
     for name in segments:
         seg = info.find_segment(name)
         if seg is None:
@@ -447,13 +448,17 @@ def _block_bytes(block: dict, info) -> tuple[int | None, list[str]]:
         if size is None:
             dims = seg.dims or (linked.dims if linked is not None else "")
             if "var" in dims.lower():
-                unknown.append(f"the size of segment {seg.name} varies")
+                varying.append(seg.name)
             elif seg.protocol.lower().startswith("link via") and linked is None:
                 links.setdefault(_link_target(info, seg) or "", []).append(seg.name)
             else:
                 unknown.append(f"the dimensions of segment {seg.name} are not declared")
             continue
         total = (total or 0) + size
+    if varying:
+        shown = ", ".join(varying[:4]) + (f" and {len(varying) - 4} more" if len(varying) > 4 else "")
+        unknown.append(f"the size of segment {shown} varies" if len(varying) == 1
+                       else f"the sizes of segments {shown} vary")
     for target, names in links.items():
         which = f"segment {names[0]} links" if len(names) == 1 else f"segments {', '.join(names)} link"
         if target:
@@ -542,6 +547,9 @@ def coverage(obj, *, gap_factor: float = GAP_FACTOR) -> Coverage:
     for table in tables:
         n = len(table)
         n_records += n
+        for block in getattr(table, "query_args", None) or []:
+            if block.get("series") and block["series"] not in series_seen:
+                series_seen.append(block["series"])
         if n == 0:
             continue
         blocks = list(getattr(table, "query_args", None) or [{}])
@@ -847,7 +855,7 @@ def plot_coverage(obj, ax=None, *, gap_factor: float = GAP_FACTOR):
     cov = coverage(obj, gap_factor=gap_factor)
     n = len(cov.tracks)
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 1.6 + 0.45 * max(n, 1)), layout="constrained")
+        _, ax = plt.subplots(figsize=(10, min(1.6 + 0.45 * max(n, 1), 14.0)), layout="constrained")
     if cov.epoch is None:
         ax.set_title("No records")
         ax.set_yticks([])
@@ -884,7 +892,7 @@ def plot_coverage(obj, ax=None, *, gap_factor: float = GAP_FACTOR):
         fxa, fya = np.concatenate(fx), np.concatenate(fy)
         ax.scatter(fxa, fya, marker="x", s=20, linewidths=0.9, color="C3", zorder=3, rasterized=fxa.size > 2000,
                    label=f"QUALITY != 0 ({fxa.size})")
-    ax.set_yticks(range(n), [t.label for t in cov.tracks])
+    ax.set_yticks(range(n), [t.label for t in cov.tracks], fontsize="medium" if n <= 30 else max(3.0, 400.0 / n))
     ax.set_ylim(n - 0.5, -0.5)
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
