@@ -162,6 +162,7 @@ def child(which: int, client: str, url: str, outdir: str) -> dict:
 def run_child(which: int, client: str, url: str) -> dict:
     with tempfile.TemporaryDirectory() as d:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parents[1]), os.environ.get("PYTHONPATH", "")]))
+        env["JSOCX_RECORD_CACHE"] = "0"  # every workload downloads; the record cache has its own workload
         out = subprocess.run([sys.executable, str(HERE), "--child", str(which), client, url, d], env=env,
                              capture_output=True, text=True, timeout=3600, check=False)
         if out.returncode != 0:

@@ -194,6 +194,7 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=4, help="runs of each repeated probe (default 4)")
     args = p.parse_args()
     os.environ.setdefault("JSOCX_CACHE_TTL", "0")
+    os.environ["JSOCX_RECORD_CACHE"] = "0"  # every probe downloads (children inherit this)
     from sunpy import log
 
     log.setLevel("ERROR")

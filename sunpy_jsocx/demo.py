@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--path", default="jsocx-demo-data", help="where to write the downloaded files")
     parser.add_argument("--image-size", type=int, default=256, help="pixel size of the emulated images")
     args = parser.parse_args(argv)
+    # The emulator's port changes every run, so its records would never be found again in
+    # the user's record cache: keep the demo's cache with the demo's files.
+    os.environ.setdefault("JSOCX_RECORD_CACHE", os.path.join(args.path, ".record-cache"))
 
     import astropy.units as u
     import sunpy.map

@@ -66,6 +66,8 @@ class DownloadItem:
     url: str
     path: Path
     transform: Callable[[bytes], bytes] | None = None
+    #: The record cache's key for this file (`sunpy_jsocx.recordcache`), if it is one record's file.
+    cache_key: str | None = None
 
 
 class _Transient(Exception):
@@ -231,6 +233,9 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
                sleep) -> parfive.Results:
     from tqdm.auto import tqdm
 
+    from sunpy_jsocx.recordcache import record_cache
+
+    cache = record_cache()
     results = parfive.Results()
     for folder in {Path(item.path).parent for item in items}:
         clean_stale_parts(folder)
@@ -245,6 +250,8 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
                 try:
                     path = await _fetch_one(session, item, overwrite, progress)
                     results.append(path=path, url=item.url)
+                    if cache is not None and item.cache_key:
+                        await asyncio.to_thread(cache.put, item.cache_key, Path(path))
                     break
                 except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
                     if attempt == RETRIES:

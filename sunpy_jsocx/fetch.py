@@ -40,6 +40,8 @@ from sunpy_jsocx import jsoctime, transport
 from sunpy_jsocx import recordset as _recordset
 from sunpy_jsocx.download import DownloadItem, download_files
 from sunpy_jsocx.export import PENDING, ExportFailed, ExportRequest, check_timeout, pending_ids
+from sunpy_jsocx.integrity import file_problem
+from sunpy_jsocx.recordcache import cache_key, record_cache
 from sunpy_jsocx.transport import JSOCError, connection
 
 __all__ = ["FetchPlan", "FetchJob", "attach_to_downloader", "retry", "REGISTER_URL", "RECORDS_PER_REQUEST"]
@@ -64,6 +66,8 @@ class _Download:
     fits_from: tuple | None = None
     # Every keyword of the block's records (recnum -> name -> JSOC string), when the search had them.
     known_keywords: dict | None = None
+    # The record cache's key (sunpy_jsocx.recordcache), for one record's stored file.
+    cache_key: str | None = None
 
 
 @dataclass
@@ -200,8 +204,9 @@ class FetchPlan:
                         fits_from = None
                         if proto == "fits" and name.endswith(".fits"):
                             fits_from = (server, info, record, seg, recnum)
+                        key = cache_key(server, info.name, recnum, seg, "fits" if fits_from else "as-is")
                         self.direct.append(_Download(conn.file_url(spath), name, dict(fields, segment=seg),
-                                                     fits_from, known))
+                                                     fits_from, known, key))
                     continue
                 notify = block.get("notify")
                 self._check_notify(conn, notify, info.name)
@@ -426,8 +431,29 @@ class FetchPlan:
                     return fits_export_bytes(raw, kw, defs, segment=seg, series=series, recnum=recnum,
                                              primekeys=primekeys)
 
-            out.append(DownloadItem(d.url, target, transform))
+            out.append(DownloadItem(d.url, target, transform, d.cache_key))
         return out
+
+    def _from_cache(self, results: parfive.Results) -> list[_Download]:
+        """Serve what the record cache holds (no request); return the downloads still to do."""
+        cache = record_cache()
+        if cache is None:
+            return list(self.direct)
+        rest = []
+        for d in self.direct:
+            target = Path(self._target(d.filename, d.fields))
+            # A file already there that verifies is kept by the downloader (no request); "unique"
+            # never writes over one.
+            usable = not target.exists() or self.overwrite is True or (
+                self.overwrite is False and file_problem(target) is not None)
+            if d.cache_key and usable and cache.get(d.cache_key, target):
+                results.append(path=str(target), url=d.url)
+                continue
+            rest.append(d)
+        served = len(self.direct) - len(rest)
+        if served and self.progress:
+            log.info(f"{served} file(s) from the record cache ({cache.root}), no request made for them")
+        return rest
 
     def _where(self, fields: dict[str, Any] | None = None) -> str:
         """The folder a failed part's files would have gone to (for its error entry)."""
@@ -481,13 +507,14 @@ class FetchPlan:
         results = parfive.Results()
         # 1. What needs no export: its files arrive whatever happens to the exports.
         direct: list[DownloadItem] = list(self.ready)
-        if self.direct:
+        todo = self._from_cache(results)
+        if todo:
             try:
-                direct += self._items(self.direct, self._record_keywords(self.direct))
+                direct += self._items(todo, self._record_keywords(todo))
             except (JSOCError, ValueError) as error:
                 redo = self._sub_plan()
-                redo.direct = list(self.direct)
-                self._fail(results, self._where(self.direct[0].fields), self.direct[0].url, error, redo)
+                redo.direct = list(todo)
+                self._fail(results, self._where(todo[0].fields), todo[0].url, error, redo)
         exports = len(self.groups) + len(self.staged)
         if self.progress and (direct or exports):
             log.info(f"{len(direct)} files to download from JSOC storage"

@@ -19,6 +19,8 @@ REGISTERED = "user@example.org"
 # Tests count the requests they cause: no series metadata from an earlier run's disk cache
 # (set before any test, so subprocesses inherit it too).
 os.environ["JSOCX_CACHE_TTL"] = "0"
+# ... nor record files from the record cache (tests of the cache switch it on themselves).
+os.environ["JSOCX_RECORD_CACHE"] = "0"
 
 
 def pytest_addoption(parser):

@@ -1,0 +1,172 @@
+"""
+The record cache: a record's file is downloaded once per machine.
+
+A file downloaded straight from JSOC's storage is kept under a key made of the
+server, the series, the record number, the segment and the protocol (``as-is`` or
+the ``fits`` file with its header written). A later fetch of the same record into
+any folder, from any process, copies it from the cache and sends no request for
+it. A record number names one version of a record (reprocessing makes a new
+number), so a cached file never goes stale.
+
+Every file is verified (`sunpy_jsocx.integrity`: size, FITS structure and
+checksums) before it goes in and again before it is served; one that fails is
+dropped and downloaded again. Entries are written to a temporary name and renamed,
+so concurrent processes never see a torn file, and two that store the same record
+store the same bytes. Files are copied, not linked, both ways, so editing a
+downloaded file cannot change the cache.
+
+Configuration (environment):
+
+* ``JSOCX_RECORD_CACHE``: ``0``/``off`` switches the cache off; a path moves it
+  (default: ``<user cache dir>/sunpy-jsocx/records``, i.e. ``$XDG_CACHE_HOME`` or
+  ``~/.cache``).
+* ``JSOCX_RECORD_CACHE_GB``: size limit (default 20); the least recently used
+  files are removed past it.
+
+Exports (offline data, cutouts, ``url-tar``) are not cached yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sunpy_jsocx.integrity import file_problem
+
+__all__ = ["RecordCache", "record_cache", "cache_key"]
+
+DEFAULT_LIMIT_GB = 20.0
+
+
+def cache_key(server: str, series: str, recnum: int, segment: str, protocol: str) -> str:
+    """
+    The key of one record's file (a short hash; the parts are kept beside the file).
+
+    Examples
+    --------
+    >>> cache_key("http://jsoc.stanford.edu/", "hmi.M_45s", 42, "magnetogram", "fits")[:12]
+    'abcdb4178406'
+    >>> cache_key("http://jsoc.stanford.edu", "HMI.m_45s", 42, "Magnetogram", "FITS")[:12]  # same record
+    'abcdb4178406'
+    """
+    text = "|".join([server.rstrip("/").lower(), series.lower(), str(int(recnum)), segment.lower(),
+                     protocol.lower()])
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+@dataclass
+class RecordCache:
+    """
+    A folder of verified record files.
+
+    Parameters
+    ----------
+    root
+        The folder.
+    limit_bytes
+        Size limit; least recently used files go first.
+    """
+
+    root: Path
+    limit_bytes: int = int(DEFAULT_LIMIT_GB * 1e9)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def get(self, key: str, target: Path) -> bool:
+        """Copy the cached file of ``key`` to ``target`` (atomically). False if absent or damaged."""
+        path = self._path(key)
+        if not path.exists():
+            return False
+        if file_problem(path) is not None:
+            path.unlink(missing_ok=True)
+            return False
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        try:
+            os.utime(path)  # most recently used
+        except OSError:
+            pass
+        return True
+
+    def put(self, key: str, source: Path) -> None:
+        """Keep a copy of a verified file (a file that does not verify is not kept)."""
+        source = Path(source)
+        if file_problem(source) is not None:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, path)
+        except OSError:  # a full or read-only cache is no reason to fail a download
+            return
+        self.evict()
+
+    def entries(self) -> list[Path]:
+        return [p for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".")]
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.entries())
+
+    def evict(self) -> list[Path]:
+        """Remove least recently used files until the cache is within its limit."""
+        files = []
+        for p in self.entries():
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            files.append((st.st_mtime, st.st_size, p))
+        total = sum(size for _, size, _ in files)
+        removed = []
+        for _, size, p in sorted(files):
+            if total <= self.limit_bytes:
+                break
+            p.unlink(missing_ok=True)
+            total -= size
+            removed.append(p)
+        return removed
+
+    def verify(self) -> list[Path]:
+        """Check every file; remove and return those that fail."""
+        bad = [p for p in self.entries() if file_problem(p) is not None]
+        for p in bad:
+            p.unlink(missing_ok=True)
+        return bad
+
+    def clear(self) -> int:
+        """Remove every file; returns how many."""
+        n = 0
+        for p in self.entries():
+            p.unlink(missing_ok=True)
+            n += 1
+        return n
+
+
+def record_cache() -> RecordCache | None:
+    """The record cache as configured by the environment, or None when it is off."""
+    setting = os.environ.get("JSOCX_RECORD_CACHE", "").strip()
+    if setting.lower() in ("0", "off", "false", "no"):
+        return None
+    if setting and setting.lower() not in ("1", "on", "true", "yes"):
+        root = Path(setting).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = Path(base) / "sunpy-jsocx" / "records"
+    try:
+        limit = float(os.environ.get("JSOCX_RECORD_CACHE_GB", DEFAULT_LIMIT_GB))
+    except ValueError:
+        limit = DEFAULT_LIMIT_GB
+    return RecordCache(root, int(limit * 1e9))
