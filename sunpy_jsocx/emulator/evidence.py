@@ -26,7 +26,7 @@ Sources (all public):
 from __future__ import annotations
 
 __all__ = ["AIA_EXPTIME", "AIA_MEANS_CHOSEN", "AIA_STATS", "AIA_PERCENTILES", "HARP_SEEN_ALIVE", "KIND_STATS",
-           "KNOWN_HARPS", "SOURCES"]
+           "KNOWN_HARPS", "SEGMENT_BUNIT", "SOURCES"]
 
 SOURCES = {
     "cass304": "sunpy/sunpy@b361c0cda sunpy/net/jsoc/tests/cassettes/test_search_metadata.yaml",
@@ -149,3 +149,17 @@ HARP_SEEN_ALIVE = [
     ("2020.09.27_00:00:00_TAI", 7451, "drms examples/export_as_is.py: hmi.sharp_720s[7451][2020.09.27_00:00:00_TAI]"),
     ("2024.06.28_00:00:00_TAI", 11465, "sunpy/data/test/hmi_sharp_magnetogram.header (NOAA_AR 13733)"),
 ]
+
+
+#: Per-segment ``BUNIT_nnn`` values seen in real JSOC export headers (sunpy's test data), by
+#: (series, segment). Other segments of series whose ``BUNIT`` has recscope ``segment`` take the
+#: segment's ``units`` from the real ``series_struct`` (an emulator choice; ``none`` and empty
+#: units give an empty BUNIT).
+SEGMENT_BUNIT = {
+    ("hmi.sharp_720s", "magnetogram"): ("Mx/cm^2", "sunpy/data/test/hmi_sharp_magnetogram.header: "
+                                                   "BUNIT = 'Mx/cm^2' / Physical Units {BUNIT_000}"),
+    ("hmi.sharp_cea_720s", "magnetogram"): ("Mx/cm^2", "sunpy/data/test/hmi_cea_sharp_magnetogram.header: "
+                                                       "BUNIT = 'Mx/cm^2' / Physical Units {BUNIT_000}"),
+    ("hmi.bharp_720s", "vlos_mag"): ("cm/s", "sunpy/data/test/hmi_bharp_vlos_mag.header: "
+                                             "BUNIT = 'cm/s' / Physical Units {BUNIT_003}"),
+}

@@ -27,6 +27,7 @@ from sunpy_jsocx.emulator.evidence import (
     HARP_SEEN_ALIVE,
     KIND_STATS,
     KNOWN_HARPS,
+    SEGMENT_BUNIT,
 )
 from sunpy_jsocx.emulator.physics import EPHEMERIS, aia_channel, hash01, name_hash
 
@@ -601,7 +602,13 @@ class RecordStore:
         m = b.model
         kw = m.keyword(name)
         if kw is None:
-            return ["Invalid KeyLink"] * len(b)
+            per_segment = self.segment_keyword(m, name)
+            if per_segment is None:
+                return ["Invalid KeyLink"] * len(b)
+            base, segment = per_segment
+            if base["name"].upper() == "BUNIT":
+                return [segment_bunit(m, segment)] * len(b)
+            kw = base
         key = "s:" + kw["name"]
         if key in b._cache:
             return b._cache[key]
@@ -610,6 +617,23 @@ class RecordStore:
         if keep:
             b._cache[key] = out
         return out
+
+    @staticmethod
+    def segment_keyword(m: SeriesModel, name: str) -> tuple[dict, str] | None:
+        """
+        ``(base keyword, segment name)`` for a per-segment keyword instance such as ``BUNIT_000``.
+
+        DRMS keeps one value per segment of a keyword with recscope ``segment``; instance
+        ``NNN`` belongs to the series' NNN-th segment. None if ``name`` is not such an instance.
+        """
+        base, sep, num = name.rpartition("_")
+        if not sep or len(num) != 3 or not num.isdigit():
+            return None
+        kw = m.keyword(base)
+        segs = m.struct["segments"]
+        if kw is None or kw.get("recscope") != "segment" or int(num) >= len(segs):
+            return None
+        return kw, segs[int(num)]["name"]
 
     def values(self, b: RecordBatch, name: str) -> np.ndarray:
         """Typed keyword values: floats/ints as numbers, times as internal seconds, strings as objects."""
@@ -862,6 +886,15 @@ class RecordStore:
         if key not in b._cache:
             b._cache[key] = EPHEMERIS.sdo(t)
         return b._cache[key]
+
+
+def segment_bunit(m: SeriesModel, segment: str) -> str:
+    """The ``BUNIT_nnn`` value of a segment: a real one where sunpy's test headers show it, else its units."""
+    real = SEGMENT_BUNIT.get((m.lname, segment))
+    if real is not None:
+        return real[0]
+    units = str((m.segment(segment) or {}).get("units") or "")
+    return "" if units.lower() == "none" else units
 
 
 def _integer_items(items, text: str, what: str) -> np.ndarray:

@@ -464,8 +464,9 @@ def _rs_list_json(state: _State, b: RecordBatch, q: dict[str, str]) -> Iterator[
             yield item({"name": k.lower(), "values": _pseudo(store, b, k.lower())})
         else:
             kw = m.keyword(k)
+            # store.strings also answers per-segment instances (BUNIT_000) and says Invalid KeyLink otherwise
             yield item({"name": kw["name"] if kw else k,
-                        "values": store.strings(b, kw["name"], keep=False) if kw else ["Invalid KeyLink"] * len(b)})
+                        "values": store.strings(b, kw["name"] if kw else k, keep=False)})
     yield '], "segments": ['
     first = True
     seg_names = [s["name"] for s in m.struct["segments"]] if any(s.upper() == "**ALL**" for s in segs) else segs
@@ -551,7 +552,15 @@ def _pseudo(store: RecordStore, b: RecordBatch, key: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- files
 def _record_keywords(state: _State, b: RecordBatch, i: int) -> dict[str, str]:
-    return {kw["name"]: state.store.strings(b, kw["name"])[i] for kw in b.model.keyword_defs}
+    out = {kw["name"]: state.store.strings(b, kw["name"])[i] for kw in b.model.keyword_defs}
+    # Per-segment instances JSOC keeps for BUNIT (recscope segment): BUNIT_000, BUNIT_001, ...
+    # The FITS writer fills each segment's BUNIT from its own instance.
+    bunit = b.model.keyword("BUNIT")
+    if bunit is not None and bunit.get("recscope") == "segment":
+        for n in range(len(b.model.struct["segments"])):
+            name = f"{bunit['name']}_{n:03d}"
+            out[name] = state.store.strings(b, name)[i]
+    return out
 
 
 def _asis_bytes(state: _State, b: RecordBatch, i: int, segment: str) -> bytes:
