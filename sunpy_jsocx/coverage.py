@@ -567,6 +567,8 @@ def coverage(obj, *, gap_factor: float = GAP_FACTOR) -> Coverage:
         times = table[tk]
         if not isinstance(times, Time):
             raise ValueError(f"column {tk} is not a Time column; coverage needs record times")
+        if starts and times.scale != scale:
+            times = getattr(times, scale)  # one time line for all tables (HMI's TAI with AIA's UTC)
         scale = times.scale
         # Seconds from the first record of this table, computed from (jd1, jd2) for precision.
         t0 = times[0]

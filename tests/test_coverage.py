@@ -248,6 +248,14 @@ def test_other_clients_blocks_are_left_out_and_empty_tables_say_so(emu):
     assert empty.plot_coverage().get_title() == "No records"
 
 
+def test_tables_in_different_time_scales_share_one_time_line():
+    utc = _table([0, 12, 24], np.full(3, 171))
+    tai = JSOCXResponse({"T_REC": utc["T_REC"].tai, "WAVELNTH": np.full(3, 304)})
+    cov = coverage.coverage([utc, tai])
+    assert cov.scale == "utc"
+    assert [list(t.seconds) for t in cov.tracks] == [[0.0, 12.0, 24.0], [0.0, 12.0, 24.0]]
+
+
 def test_summary_prints_as_text():
     table = _table(np.arange(0, 60, 12), np.full(5, 171))
     text = table.summary()
