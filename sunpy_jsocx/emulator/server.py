@@ -458,6 +458,12 @@ def _rs_list_json(state: _State, b: RecordBatch, q: dict[str, str]) -> Iterator[
             for kw in m.keyword_defs:
                 if kw.get("recscope") != "index":
                     yield item({"name": kw["name"], "values": store.strings(b, kw["name"], keep=False)})
+                if kw["name"].upper() == "BUNIT" and kw.get("recscope") == "segment":
+                    # DRMS keeps one instance per segment (BUNIT_000, ...); **ALL** lists them too,
+                    # so a client can write each segment's BUNIT as JSOC's export does.
+                    for n in range(len(m.struct["segments"])):
+                        name = f"{kw['name']}_{n:03d}"
+                        yield item({"name": name, "values": store.strings(b, name, keep=False)})
         elif k.upper() == "**NONE**":
             continue
         elif k.lower() in _PSEUDO:

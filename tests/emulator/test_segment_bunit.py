@@ -36,3 +36,12 @@ def test_exported_sharp_files_have_bunit_per_segment(emulator):
             header = next(h.header for h in hdul if h.data is not None)
         units[item["filename"].split(".")[-2]] = header["BUNIT"]
     assert units == {"magnetogram": "Mx/cm^2", "Br": "Gauss"}
+
+
+def test_all_keywords_include_the_per_segment_instances(emulator):
+    """key=**ALL** lists BUNIT_000... after BUNIT, so export-free clients can fill BUNIT too."""
+    d = rs_list(emulator, "hmi.sharp_720s[11465][2024.06.28_00:00:00_TAI]", key="**ALL**")
+    names = [k["name"] for k in d["keywords"]]
+    i = names.index("BUNIT")
+    assert names[i + 1:i + 4] == ["BUNIT_000", "BUNIT_001", "BUNIT_002"]
+    assert dict((k["name"], k["values"]) for k in d["keywords"])["BUNIT_000"] == ["Mx/cm^2"]
