@@ -93,10 +93,7 @@ def _doc_files() -> list[Path]:
 
 #: Pages whose broken tables are known and waiting for their owner; strict, so that the
 #: entry must go once the table is fixed.
-KNOWN_BROKEN = {
-    "emulator.rst": "the Options table wraps ``http500_rate``, ``drop_rate``, ``truncate_rate`` "
-                    "in the first column: three rows, two without a meaning",
-}
+KNOWN_BROKEN: dict[str, str] = {}  # page -> why its table is known to render wrong (strict xfail)
 
 
 def _doc_params():
