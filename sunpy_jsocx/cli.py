@@ -3,7 +3,7 @@ The command line: ``python -m sunpy_jsocx COMMAND ...``.
 
 Discovery (``series``, ``primekeys``, ``segments``, ``keywords``, ``info``) and
 whole jobs (``search``, ``fetch``, ``stage``, ``get``) on a JSOC record set such as
-``hmi.M_45s[2014.01.01_TAI/1h]``. Everything goes through `~sunpy_jsocx.JSOCXClient`;
+``hmi.M_45s[2014.01.01_TAI/1h]``, and ``cache`` (show, verify, clear) for the record cache. Everything goes through `~sunpy_jsocx.JSOCXClient`;
 this module only reads arguments, calls the client and reports.
 
 Errors are one line on standard error and an exit status, never a traceback:
@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="wait at most this long for each export (default: as long as JSOC takes)")
     progress_args(s)
+
+    s = sub.add_parser("cache", help="show, verify or clear the record cache")
+    s.add_argument("action", nargs="?", choices=("show", "verify", "clear"), default="show",
+                   help="show (default): where it is, files and size; verify: check every file and drop "
+                        "the damaged ones; clear: remove every file")
     return p
 
 
@@ -219,6 +224,8 @@ def _run(args) -> int:
         command = args.command
         if command in ("series", "primekeys", "segments", "keywords", "info"):
             return _discover(client, args)
+        if command == "cache":
+            return _cache(args)
         return {"search": _search, "fetch": _fetch, "stage": _stage, "get": _get}[command](client, args)
     finally:
         log.setLevel(level)
@@ -240,6 +247,27 @@ def _discover(client, args) -> int:
         print(f"prime keys: {', '.join(info.primekeys)}")
         print(f"segments:   {', '.join(info.segment_names)}")
         print(f"keywords:   {len(info.keywords)}")
+    return OK
+
+
+# ---------------------------------------------------------------------- the record cache
+def _cache(args) -> int:
+    from sunpy_jsocx.recordcache import record_cache
+
+    cache = record_cache()
+    if cache is None:
+        print("the record cache is off (JSOCX_RECORD_CACHE=off)")
+        return OK
+    if args.action == "verify":
+        bad = cache.verify()
+        print(f"{len(cache.entries())} files verified in {cache.root}; {len(bad)} damaged, removed")
+    elif args.action == "clear":
+        print(f"removed {cache.clear()} files from {cache.root}")
+    else:
+        size = cache.size()
+        print(f"record cache: {cache.root}")
+        print(f"{len(cache.entries())} files, {size / 1e6:.1f} MB of {cache.limit_bytes / 1e9:g} GB "
+              "(JSOCX_RECORD_CACHE moves it or switches it off, JSOCX_RECORD_CACHE_GB sets the limit)")
     return OK
 
 

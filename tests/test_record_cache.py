@@ -116,3 +116,21 @@ def test_a_file_that_does_not_verify_is_not_cached(tmp_path):
     bad.write_bytes(b"SIMPLE  =                    T" + bytes(100))
     cache.put("aakey", bad)
     assert cache.entries() == []
+
+
+def test_the_cache_command_shows_verifies_and_clears(tmp_path, cache_dir, capsys, collect_loops):
+    from sunpy_jsocx import cli
+
+    with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+        res = Fido.search(ONLINE, a.jsocx.Series("hmi.M_45s"), a.jsocx.Protocol("as-is"))
+        fetch(res, tmp_path / "one")
+    n = len(res[0])
+    assert cli.main(["cache"]) == 0
+    assert f"{n} files" in capsys.readouterr().out
+    entry = record_cache().entries()[0]
+    entry.write_bytes(entry.read_bytes()[:100])
+    assert cli.main(["cache", "verify"]) == 0
+    assert "1 damaged, removed" in capsys.readouterr().out
+    assert cli.main(["cache", "clear"]) == 0
+    assert f"removed {n - 1} files" in capsys.readouterr().out
+    assert record_cache().entries() == []
