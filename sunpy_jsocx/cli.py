@@ -3,7 +3,8 @@ The command line: ``python -m sunpy_jsocx COMMAND ...``.
 
 Discovery (``series``, ``primekeys``, ``segments``, ``keywords``, ``info``) and
 whole jobs (``search``, ``fetch``, ``stage``, ``get``) on a JSOC record set such as
-``hmi.M_45s[2014.01.01_TAI/1h]``, and ``cache`` (show, verify, clear) for the record cache. Everything goes through `~sunpy_jsocx.JSOCXClient`;
+``hmi.M_45s[2014.01.01_TAI/1h]``, and ``cache`` (show, verify, clear) for the record cache.
+Everything goes through `~sunpy_jsocx.JSOCXClient`;
 this module only reads arguments, calls the client and reports.
 
 Errors are one line on standard error and an exit status, never a traceback:
