@@ -354,3 +354,19 @@ def test_cache_folders_of_servers_not_seen_for_a_ttl_are_removed(tmp_path, monke
     Connection(emulator.url).info("hmi.M_45s")
     assert not stale.exists()
     assert len(list((tmp_path / "series_struct").iterdir())) == 1
+
+
+def test_a_rerun_while_the_export_stages_picks_up_the_same_export(tmp_path, clock, instant):
+    """
+    Ctrl-C during staging, then the same command again: JSOC answers an identical request
+    within 24 h with the pending export's id (jsoc-api.md §5.6), so no second export is made.
+    """
+    with JSOCEmulator(staging_delay=600.0, clock=clock) as emu:
+        client = JSOCXClient(emu.url)
+        res = client.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), a.jsocx.Notify(EMAIL))
+        first = client.fetch(res, path=str(tmp_path / "{file}"), progress=False, timeout=60)
+        assert len(first) == 0 and isinstance(first.errors[0].exception, TimeoutError)
+        clock.advance(600)
+        again = JSOCXClient(emu.url).fetch(res, path=str(tmp_path / "{file}"), progress=False)
+        assert not again.errors and len(again) == len(res)
+        assert emu.stats()["exports_created"] == 1
