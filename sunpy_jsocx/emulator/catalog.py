@@ -143,8 +143,17 @@ class SeriesModel:
 
     @cached_property
     def first_slot(self) -> int:
+        """
+        Record-grid index of the first record; 0 for series without a time prime key.
+
+        Series keyed by other prime keys only (e.g. ``CAR_ROT`` of the synoptic maps)
+        hold all their records in slot 0, so their record numbers start at
+        :attr:`recnum_base` instead of going negative.
+        """
         import math
 
+        if not self.time_key:
+            return 0
         first = self.emulator.get("first") or "2010.05.01_00:00:00_TAI"
         return int(math.ceil(float(self.grid_position(jsoctime.parse_time(first))) - 1e-9))
 
