@@ -145,6 +145,8 @@ KNOWN_HARPS = {
 #: HARPs seen alive at a time in public real data; the emulator's HARP numbering passes through
 #: them (each is born two days before), so the examples that use them find their HARP alive.
 HARP_SEEN_ALIVE = [
+    ("2011.03.09_23:24:00_TAI", 401, "sunpy examples/acquiring_data/querying_and_loading_SHARP_data.py: "
+     "hmi.sharp_cea_720s HARPNUM 401 from 2011-03-09 23:20 to 23:30, whose Bp map the gallery plots"),
     ("2014.06.09_23:48:00_TAI", 4225, "sunpy/data/test/hmi_bharp_vlos_mag.header (NOAA_AR 12087)"),
     ("2020.09.27_00:00:00_TAI", 7451, "drms examples/export_as_is.py: hmi.sharp_720s[7451][2020.09.27_00:00:00_TAI]"),
     ("2024.06.28_00:00:00_TAI", 11465, "sunpy/data/test/hmi_sharp_magnetogram.header (NOAA_AR 13733)"),

@@ -26,3 +26,15 @@ def test_synoptic_record_has_positive_recnum_and_its_file_downloads(emulator):
         assert r.status == 200
         assert r.read(6) == b"SIMPLE"
 
+
+def test_harp_401_is_alive_on_2011_03_09(emulator):
+    # sunpy examples/acquiring_data/querying_and_loading_SHARP_data.py searches
+    # hmi.sharp_cea_720s with HARPNUM 401 from 2011-03-09 23:20 to 23:30 (one sample an
+    # hour, segment Bp) and plots the map JSOC returns; the emulator had HARP 401 dead
+    # since February, so the search found nothing and sunpy.map.Map got no file.
+    d = rs_list(emulator, "hmi.sharp_cea_720s[401][2011.03.09_23:20:34_TAI-2011.03.09_23:30:34_TAI@3600s]",
+                key="T_REC,HARPNUM", seg="Bp")
+    assert d["status"] == 0
+    assert values(d, "T_REC") == ["2011.03.09_23:24:00_TAI"]
+    assert values(d, "HARPNUM") == ["401"]
+
