@@ -242,6 +242,29 @@ class SeriesModel:
         return d
 
 
+def not_emulated_message(name: str) -> str:
+    """
+    JSOC's "series not found" answer for a series the emulator lists but does not emulate.
+
+    Such a series is in the emulator's catalogue (it is in JSOC's series list), but no
+    public real ``series_struct`` answer describes its prime keys, keywords and segments,
+    so the emulator refuses it the way JSOC refuses a series it cannot open instead of
+    inventing a structure and records.
+
+    Parameters
+    ----------
+    name : str
+        The series name.
+
+    Returns
+    -------
+    str
+        The error text.
+    """
+    return (f"jsoc_info: series {name} not found. (The JSOC emulator lists {name} but does not emulate "
+            "it: no public series_struct answer gives its prime keys, keywords and segments.)")
+
+
 def _generic_struct(name: str, note: str) -> dict[str, Any]:
     return {
         "note": f"{note} (catalogue-only in the emulator: generic structure)",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from sunpy_jsocx import grammar, jsoctime
-from sunpy_jsocx.emulator.catalog import HARP_BLOCK, Catalog, SeriesModel
+from sunpy_jsocx.emulator.catalog import HARP_BLOCK, Catalog, SeriesModel, not_emulated_message
 from sunpy_jsocx.emulator.evidence import (
     AIA_EXPTIME,
     AIA_MEANS_CHOSEN,
@@ -178,6 +178,8 @@ class RecordStore:
         m = self.catalog.get(name)
         if m is None:
             raise QueryError(f"jsoc_info: series {name} not found.")
+        if m.generic:
+            raise QueryError(not_emulated_message(m.name))
         return m
 
     def resolve(self, ds: str, *, limit: int | None = None) -> list[RecordBatch]:

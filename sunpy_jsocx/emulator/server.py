@@ -22,7 +22,7 @@ from aiohttp import web
 from sunpy import log
 
 from sunpy_jsocx import jsoctime
-from sunpy_jsocx.emulator.catalog import load_catalog
+from sunpy_jsocx.emulator.catalog import load_catalog, not_emulated_message
 from sunpy_jsocx.emulator.exports import ExportManager
 from sunpy_jsocx.emulator.records import QueryError, RecordBatch, RecordStore
 from sunpy_jsocx.emulator.saferegex import FilterError, filter_names
@@ -383,6 +383,8 @@ def _series_struct(state: _State, ds: str) -> dict:
     m = state.catalog.get(name)
     if m is None:
         return {"status": 1, "error": f" jsoc_info: series {name} not found."}
+    if m.generic:
+        return {"status": 1, "error": f" {not_emulated_message(m.name)}"}
     first = last = None
     firstn = lastn = None
     try:

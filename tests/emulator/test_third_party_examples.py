@@ -8,7 +8,8 @@ one emulator fault that stopped one of them, with the script named.
 
 from __future__ import annotations
 
-from helpers import download, rs_list, values
+import pytest
+from helpers import download, get_json, info, rs_list, values
 
 
 def test_synoptic_record_has_positive_recnum_and_its_file_downloads(emulator):
@@ -37,4 +38,27 @@ def test_harp_401_is_alive_on_2011_03_09(emulator):
     assert d["status"] == 0
     assert values(d, "T_REC") == ["2011.03.09_23:24:00_TAI"]
     assert values(d, "HARPNUM") == ["401"]
+
+
+@pytest.mark.parametrize(("ds", "script"), [
+    ("hmi.meanpf_720s[2010.05.01_TAI-2016.04.01_TAI@12h]", "drms examples/plot_polarfield.py"),
+    ("hmi.v_sht_modes[2024.09.19_00:00:00_TAI]", "drms examples/plot_hmi_modes.py"),
+    ("hmi.rdvflows_fd15_frame[2150][360]", "drms examples/export_tar.py"),
+])
+def test_listed_but_undescribed_series_are_refused_not_invented(emulator, ds, script):
+    # These series are in JSOC's series list, but no public series_struct answer gives
+    # their structure; the emulator answered with an invented daily T_REC, one QUALITY
+    # keyword and a "data" segment, so the scripts got "Invalid KeyLink" values (plot_polarfield)
+    # or "InvalidSegName" paths (plot_hmi_modes). It now refuses them as JSOC refuses a
+    # series it cannot open, naming why.
+    name = ds.split("[")[0]
+    struct = info(emulator, op="series_struct", ds=name)
+    assert struct["status"] == 1
+    assert "not found" in struct["error"] and "does not emulate" in struct["error"], script
+    d = rs_list(emulator, ds)
+    assert d["status"] != 0
+    assert "does not emulate" in d["error"]
+    assert "keywords" not in d or not d["keywords"]
+    listed = get_json(emulator, "cgi-bin/ajax/show_series", filter=name.replace(".", r"\.") + "$")
+    assert [n["name"].lower() for n in listed["names"]] == [name.lower()]
 
