@@ -33,6 +33,11 @@ __all__ = ["EmulatorConfig", "JSOCEmulator", "make_app", "DEFAULT_REGISTERED"]
 DEFAULT_REGISTERED = ("user@example.org", "jsoc@example.org", "test@example.org")
 _UNIX_EPOCH_INTERNAL = jsoctime.parse_time("1970.01.01_00:00:00_UTC")
 _UNIX_EPOCH_TAI_UTC = float(jsoctime.tai_minus_utc(_UNIX_EPOCH_INTERNAL))
+#: JSOC's web directory of HMI synoptic maps, one file per Carrington rotation
+#: (sunpy's gallery examples plotting/hmi_synoptic_maps.py and plotting/limb_plotting.py
+#: read ``http://jsoc.stanford.edu/data/hmi/synoptic/hmi.Synoptic_Mr.2191.fits``): the
+#: ``synopMr`` segment of ``hmi.synoptic_mr_720s[CR]``.
+_SYNOPTIC_PATH = re.compile(r"^/data/hmi/synoptic/hmi\.Synoptic_Mr\.(\d{4})\.fits$")
 _SUMS_PATH = re.compile(r"^/SUM(\d{1,4})/D(\d{1,20})/S(\d{5})/([A-Za-z0-9][A-Za-z0-9._+\-]{0,250})$")
 STATE_KEY: web.AppKey = web.AppKey("state", object)
 # Set once a handler has started its answer: a failure after that cannot become a JSON error.
@@ -300,6 +305,12 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
         peer = request.transport.get_extra_info("peername") if request.transport is not None else None
         with state.lock:
             state.download_peers.add(peer)
+        synoptic = _SYNOPTIC_PATH.match(raw)
+        if synoptic:
+            data = await state.offload(_synoptic_bytes, state, int(synoptic.group(1)))
+            if data is None:
+                return web.Response(status=404, text="Not Found")
+            return await _send(request, state, data, raw.rsplit("/", 1)[1])
         m = _SUMS_PATH.match(raw)
         if not m or ".." in raw:
             return web.Response(status=404, text="Not Found")
@@ -624,6 +635,17 @@ def _file_bytes(state: _State, sunum: int, slot: int, name: str) -> bytes | None
         if b.model.segment_file(s["name"]) == name:
             return _asis_bytes(state, b, 0, s["name"])
     return None
+
+
+def _synoptic_bytes(state: _State, car_rot: int) -> bytes | None:
+    """JSOC's ``/data/hmi/synoptic/hmi.Synoptic_Mr.<CR>.fits`` (the map with its full header), or None."""
+    try:
+        batches = state.store.resolve(f"hmi.synoptic_mr_720s[{car_rot}]", limit=1)
+    except QueryError:
+        return None
+    if not batches or not len(batches[0]):
+        return None
+    return _fits_bytes(state, batches[0], 0, "synopMr")
 
 
 def _export_file_bytes(state: _State, exp, f) -> bytes:

@@ -62,3 +62,27 @@ def test_listed_but_undescribed_series_are_refused_not_invented(emulator, ds, sc
     listed = get_json(emulator, "cgi-bin/ajax/show_series", filter=name.replace(".", r"\.") + "$")
     assert [n["name"].lower() for n in listed["names"]] == [name.lower()]
 
+
+def test_synoptic_web_directory_serves_the_carrington_rotation_map(emulator):
+    # sunpy's gallery examples plotting/hmi_synoptic_maps.py and plotting/limb_plotting.py
+    # open http://jsoc.stanford.edu/data/hmi/synoptic/hmi.Synoptic_Mr.2191.fits directly;
+    # the emulator answered 404 for everything outside its SUMS paths.
+    import io
+
+    from astropy.io import fits
+
+    with download(emulator, "data/hmi/synoptic/hmi.Synoptic_Mr.2191.fits") as r:
+        assert r.status == 200
+        body = r.read()
+    with fits.open(io.BytesIO(body)) as hdul:
+        hdu = next(h for h in hdul if h.data is not None)
+        assert hdu.header["CAR_ROT"] == 2191
+        assert hdu.data.ndim == 2
+
+
+def test_synoptic_web_directory_answers_404_for_a_rotation_without_a_record(emulator):
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as e:
+        download(emulator, "data/hmi/synoptic/hmi.Synoptic_Mr.1900.fits")
+    assert e.value.code == 404
