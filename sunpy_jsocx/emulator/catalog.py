@@ -184,6 +184,11 @@ class SeriesModel:
     @cached_property
     def combos(self) -> list[dict[str, Any]]:
         """The non-time prime-key value combinations recorded in every slot."""
+        if self.lname == "aia.response":
+            # The real version-8 response table (evidence.AIA_RESPONSE), not the catalogue's combos.
+            from sunpy_jsocx.emulator.evidence import AIA_RESPONSE
+
+            return [{"T_START": r[0], "WAVE_STR": r[1], "VER_NUM": r[2]} for r in AIA_RESPONSE]
         if self.emulator.get("combos"):
             return [dict(c) for c in self.emulator["combos"]]
         combos: list[dict[str, Any]] = [{}]

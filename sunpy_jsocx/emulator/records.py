@@ -23,6 +23,8 @@ from sunpy_jsocx.emulator.evidence import (
     AIA_EXPTIME,
     AIA_MEANS_CHOSEN,
     AIA_PERCENTILES,
+    AIA_RESPONSE,
+    AIA_RESPONSE_COLUMNS,
     AIA_STATS,
     HARP_SEEN_ALIVE,
     KIND_STATS,
@@ -64,6 +66,20 @@ _KNOWN_LIFE = {h: (jsoctime.parse_time(v["first"]), jsoctime.parse_time(v["last"
 _STAT_KEYS = frozenset({"DATAMEAN", "DATAMEDN", "DATARMS", "DATAMIN", "DATAMAX", "TOTVALS", "MISSVALS", "DATAVALS",
                         "PERCENTD", "DATAMIN2", "DATAMAX2", "DATAMEA2", "DATAMED2", "DATARMS2", "DATAP01", "DATAP10",
                         "DATAP25", "DATAP75", "DATAP90", "DATAP95", "DATAP98", "DATAP99"})
+
+
+#: The real aia.response records (evidence.AIA_RESPONSE) by prime keys, and the columns they give.
+_AIA_RESPONSE_BY_KEY = {c: i for i, c in enumerate(AIA_RESPONSE_COLUMNS) if i >= 3}
+_AIA_RESPONSE_ROWS = {row[:3]: row for row in AIA_RESPONSE}
+
+
+def _aia_response_values(m: SeriesModel, b: RecordBatch, up: str, typ: str) -> np.ndarray:
+    """Values of column ``up`` of the real response table for the records of ``b``."""
+    col = _AIA_RESPONSE_BY_KEY[up]
+    rows = [_AIA_RESPONSE_ROWS[(c["T_START"], c["WAVE_STR"], int(c["VER_NUM"]))] for c in m.combos]
+    vals = [r[col] for r in rows]
+    arr = np.array(vals, dtype=object if isinstance(vals[0], str) else float)[b.combo]
+    return arr.astype(np.int64) if typ in ("int", "short", "longlong") else arr
 
 
 class QueryError(ValueError):
@@ -671,6 +687,8 @@ class RecordStore:
             arr = np.array(vals, dtype=object if isinstance(vals[0], str) else float)
             out = arr[b.combo]
             return out.astype(np.int64) if typ in ("int", "short", "longlong") else out
+        if m.lname == "aia.response" and up in _AIA_RESPONSE_BY_KEY:
+            return _aia_response_values(m, b, up, typ)
         if m.time_key and up == m.time_key.upper():
             return b.t_rec
         if up.endswith("_INDEX") and kw.get("recscope") == "index":

@@ -63,6 +63,27 @@ def test_listed_but_undescribed_series_are_refused_not_invented(emulator, ds, sc
     assert [n["name"].lower() for n in listed["names"]] == [name.lower()]
 
 
+def test_aia_response_holds_the_real_version_8_table(emulator):
+    # aiapy's get_correction_table("jsoc") reads aia.response[][!1=1!] with key=**ALL** and
+    # picks, per channel and calibration version, the epoch T_START <= t < T_STOP. The
+    # emulator's values were random, with VER_NUM 1 only and T_STOP before T_START, so no
+    # epoch was ever found (aiapy examples/correct_degradation.py). The records are now the
+    # real version-8 table that aiapy keeps as test data
+    # (aiapy/tests/data/aia_V8_20171210_050627_response_table.txt: 88 rows).
+    d = rs_list(emulator, "aia.response[][!1=1!]", key="T_START,T_STOP,WAVE_STR,VER_NUM,EFF_AREA,EFF_WVLN")
+    assert d["status"] == 0 and d["count"] == 88
+    assert set(values(d, "VER_NUM")) == {"8"}
+    rows = list(zip(values(d, "T_START"), values(d, "T_STOP"), values(d, "WAVE_STR"), values(d, "EFF_AREA"),
+                    values(d, "EFF_WVLN"), strict=True))
+    assert all(start < stop for start, stop, *_ in rows)
+    first_335 = sorted(r for r in rows if r[2] == "335_THIN")[0]
+    assert first_335[:2] == ("2010-03-24T00:00:00Z", "2011-02-24T19:00:00Z")
+    assert float(first_335[3]) == 0.06055
+    assert float(first_335[4]) == 335.40
+    in_epoch = [r for r in rows if r[2] == "335_THIN" and r[0] <= "2012-06-01T00:00:00Z" < r[1]]
+    assert len(in_epoch) == 1
+
+
 def test_synoptic_web_directory_serves_the_carrington_rotation_map(emulator):
     # sunpy's gallery examples plotting/hmi_synoptic_maps.py and plotting/limb_plotting.py
     # open http://jsoc.stanford.edu/data/hmi/synoptic/hmi.Synoptic_Mr.2191.fits directly;
