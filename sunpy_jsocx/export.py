@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -124,12 +123,18 @@ class ExportRequest:
         JSOC's answer to ``exp_request`` or ``exp_status``.
     sleep
         Function used to wait between polls (inject a fake clock in tests).
+    clock
+        The time ``sleep`` runs on (seconds); with neither, `sunpy_jsocx.transport.pause`
+        and `~sunpy_jsocx.transport.now`. With a ``sleep`` but no ``clock``, time spent
+        between polls other than in ``sleep`` is not counted.
     """
 
-    def __init__(self, connection: Connection, answer: dict[str, Any], *, sleep: Callable[[float], None] | None = None):
+    def __init__(self, connection: Connection, answer: dict[str, Any], *, sleep: Callable[[float], None] | None = None,
+                 clock: Callable[[], float] | None = None):
         self._conn = connection
         self._answer = dict(answer)
         self._sleep = sleep
+        self._clock = clock
         self._id = answer.get("requestid") or answer.get("reqid") or None
         self._notfound = 0
         #: How many times this request's status was asked for.
@@ -138,7 +143,7 @@ class ExportRequest:
         self.group = None
         #: Seconds the last `wait` waited.
         self.waited = 0.0
-        self._answered = time.monotonic()  # when the answer we hold was given
+        self._answered = self._now()  # when the answer we hold was given
 
     @classmethod
     def from_id(cls, connection: Connection, requestid: str, **kwargs) -> ExportRequest:
@@ -150,6 +155,11 @@ class ExportRequest:
 
     def __repr__(self) -> str:
         return f"<ExportRequest id={self.id!r} status={self._status}>"
+
+    def _now(self) -> float | None:
+        if self._clock is not None:
+            return self._clock()
+        return transport.now() if self._sleep is None else None
 
     @property
     def id(self) -> str | None:
@@ -192,7 +202,7 @@ class ExportRequest:
         if not self.id:
             return self._answer
         answer = self._conn.exp_status(self.id)
-        self._answered = time.monotonic()
+        self._answered = self._now()
         self.polls += 1
         status = int(answer.get("status", 4))
         if status == 6:
@@ -253,7 +263,8 @@ class ExportRequest:
             # JSOC's hint counts from its answer: time spent since (downloading another export's
             # files, say) counts too, so a request that is surely ready is asked about at once.
             # Never more often than every 0.5 s, never less often than MAX_POLL_INTERVAL.
-            since = time.monotonic() - self._answered
+            now = self._now()
+            since = 0.0 if now is None or self._answered is None else now - self._answered
             delay = min(max(self.wait_hint - since, 0.5 - since, 0.0), MAX_POLL_INTERVAL)
             if timeout is not None:
                 delay = min(delay, timeout - waited)

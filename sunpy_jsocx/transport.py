@@ -74,6 +74,11 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
+def now() -> float:
+    """The clock `pause` runs on (seconds, monotonic); a test that fakes one fakes both."""
+    return time.monotonic()
+
+
 class JSOCError(RuntimeError):
     """JSOC answered with an error status."""
 

@@ -48,6 +48,7 @@ def instant(monkeypatch, clock):
         waits.append(seconds)
 
     monkeypatch.setattr(transport, "pause", pause)
+    monkeypatch.setattr(transport, "now", clock)
     monkeypatch.setattr(download, "pause", no_pause)
     return waits
 
@@ -377,16 +378,13 @@ def test_a_wait_hint_counts_from_the_answer_not_from_the_wait(clock):
     Submitted, then another export's files downloaded for longer than JSOC's estimate:
     the first poll comes at once, not a whole hint later (bulk fetches lost a hint per export).
     """
-    import time as _time
-
     with JSOCEmulator(staging_delay=30.0, clock=clock) as emu:
         conn = Connection(emu.url)
         answer = conn.exp_request("hmi.M_45s[2010.06.01_00:00:00_TAI]", EMAIL, method="url", protocol="fits")
         slept = []
-        req = ExportRequest(conn, answer, sleep=slept.append)
+        req = ExportRequest(conn, answer, sleep=slept.append, clock=clock)
         assert req.wait_hint >= 30
-        clock.advance(31)  # JSOC's side of the 31 s
-        req._answered = _time.monotonic() - 31  # ours: the answer is 31 s old
+        clock.advance(31)  # downloading something else for 31 s
         req.wait(timeout=5)
         assert req.status == 0
         assert slept == [0.0], "asked again at once, after no pause"
