@@ -474,10 +474,12 @@ class RecordStore:
         d = rec - m.recnum_base
         rec = rec[d >= 0]
         d = d[d >= 0]
-        slot = first_slot + d // m.block
-        j = d % m.block
-        keep = slot <= last_slot
-        slot, j = slot[keep], j[keep]
+        # Compare offsets before adding: first_slot + a huge offset would wrap around int64
+        # (hmi.M_45s[:#9223372036854775807] once gave a record of year -292277022650).
+        offset = d // m.block
+        keep = offset <= last_slot - first_slot
+        slot = first_slot + offset[keep]
+        j = (d % m.block)[keep]
         if m.harp_key:
             harps = []
             for s, jj in zip(slot, j):

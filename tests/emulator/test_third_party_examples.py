@@ -107,3 +107,16 @@ def test_synoptic_web_directory_answers_404_for_a_rotation_without_a_record(emul
     with pytest.raises(urllib.error.HTTPError) as e:
         download(emulator, "data/hmi/synoptic/hmi.Synoptic_Mr.1900.fits")
     assert e.value.code == 404
+
+
+def test_a_record_number_past_the_last_selects_nothing(emulator):
+    """hmi.M_45s[:#9223372036854775807] once wrapped around int64 into a record of year -292277022650."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    for ds in ("hmi.M_45s[:#9223372036854775807]", "hmi.M_45s[:#9223372036854775000-#9223372036854775807]"):
+        query = urllib.parse.urlencode({"op": "rs_list", "ds": ds, "key": "T_REC,*recnum*"})
+        with urllib.request.urlopen(f"{emulator.url}cgi-bin/ajax/jsoc_info?{query}", timeout=30) as resp:
+            answer = json.loads(resp.read())
+        assert answer.get("count", 0) == 0, answer
