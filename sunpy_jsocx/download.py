@@ -251,7 +251,7 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
                     path = await _fetch_one(session, item, overwrite, progress)
                     results.append(path=path, url=item.url)
                     if cache is not None and item.cache_key:
-                        await asyncio.to_thread(cache.put, item.cache_key, Path(path))
+                        await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True)
                     break
                 except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
                     if attempt == RETRIES:

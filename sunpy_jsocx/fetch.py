@@ -40,7 +40,6 @@ from sunpy_jsocx import jsoctime, transport
 from sunpy_jsocx import recordset as _recordset
 from sunpy_jsocx.download import DownloadItem, download_files
 from sunpy_jsocx.export import PENDING, ExportFailed, ExportRequest, check_timeout, pending_ids
-from sunpy_jsocx.integrity import file_problem
 from sunpy_jsocx.recordcache import cache_key, record_cache
 from sunpy_jsocx.transport import JSOCError, connection
 
@@ -442,11 +441,9 @@ class FetchPlan:
         rest = []
         for d in self.direct:
             target = Path(self._target(d.filename, d.fields))
-            # A file already there that verifies is kept by the downloader (no request); "unique"
-            # never writes over one.
-            usable = not target.exists() or self.overwrite is True or (
-                self.overwrite is False and file_problem(target) is not None)
-            if d.cache_key and usable and cache.get(d.cache_key, target):
+            # A file already there is the downloader's to verify and keep (it reads it once);
+            # "unique" never writes over one.
+            if d.cache_key and (self.overwrite is True or not target.exists()) and cache.get(d.cache_key, target):
                 results.append(path=str(target), url=d.url)
                 continue
             rest.append(d)
@@ -565,27 +562,6 @@ class FetchPlan:
         ds = _recordset.records_recordset(group.info, sorted(group.recnums), group.segments)
         url = f"{connection(group.server).cgi}jsoc_fetch?op=exp_request&ds={quote(ds)}"
         self._fail(results, self._where(next(iter(group.rows.values()), None)), url, error, redo)
-
-    def downloads(self, timeout: float | None = None) -> list[_Download]:
-        """Submit and wait for every export (one at a time), then list every file (raises on failure)."""
-        out = list(self.direct)
-        for req in self.staged:
-            req.wait(timeout)
-            out += self._export_downloads(req)
-        done: set[int] = set()
-        while True:
-            group = next((g for g in self.groups.values() if id(g) not in done), None)
-            if group is None:
-                return out
-            req = group.request or self._submit(group)
-            req.wait(timeout)
-            done.add(id(req.group))
-            out += self._export_downloads(req)
-
-    def items(self, timeout: float | None = None) -> list[DownloadItem]:
-        """Every file to download, with its target path (waits for exports; raises on failure)."""
-        downloads = self.downloads(timeout)
-        return list(self.ready) + self._items(downloads, self._record_keywords(downloads))
 
 
 def _status_url(req: ExportRequest) -> str:

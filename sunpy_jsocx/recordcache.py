@@ -30,12 +30,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from sunpy_jsocx.integrity import file_problem
+
+
+def _temporary(path: Path) -> Path:
+    # The downloader's naming, so that its clean-up of killed writers' files covers these too.
+    from sunpy_jsocx.download import _temporary as temporary
+
+    return temporary(path)
 
 __all__ = ["RecordCache", "record_cache", "cache_key"]
 
@@ -87,7 +93,7 @@ class RecordCache:
             return False
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+        tmp = _temporary(target)
         try:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
@@ -99,15 +105,18 @@ class RecordCache:
             pass
         return True
 
-    def put(self, key: str, source: Path) -> None:
-        """Keep a copy of a verified file (a file that does not verify is not kept)."""
+    def put(self, key: str, source: Path, *, verified: bool = False) -> None:
+        """
+        Keep a copy of a file that verifies (one that does not is not kept); ``verified``
+        says the caller has just checked it (the downloader has), so it is not read twice.
+        """
         source = Path(source)
-        if file_problem(source) is not None:
+        if not verified and file_problem(source) is not None:
             return
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+            tmp = _temporary(path)
             shutil.copyfile(source, tmp)
             os.replace(tmp, path)
         except OSError:  # a full or read-only cache is no reason to fail a download
