@@ -25,7 +25,8 @@ Sources (all public):
 
 from __future__ import annotations
 
-__all__ = ["AIA_EXPTIME", "AIA_MEANS_CHOSEN", "AIA_RESPONSE", "AIA_RESPONSE_COLUMNS", "AIA_RESPONSE_SOURCE",
+__all__ = ["AIA_AEC", "AIA_AEC_WINDOWS", "AIA_EXPTIME", "AIA_MEANS_CHOSEN", "AIA_RESPONSE", "AIA_RESPONSE_COLUMNS",
+           "AIA_RESPONSE_SOURCE",
            "AIA_STATS", "AIA_PERCENTILES", "HARP_SEEN_ALIVE", "KIND_STATS", "KNOWN_HARPS", "SEGMENT_BUNIT", "SOURCES"]
 
 SOURCES = {
@@ -40,7 +41,7 @@ SOURCES = {
 }
 
 #: AIA level-1 exposure time per wavelength (seconds) and its record-to-record jitter
-#: (absolute, seconds). Automatic exposure control (short exposures in flares) is not emulated.
+#: (absolute, seconds). Short exposures of automatic exposure control in flares: AIA_AEC below.
 AIA_EXPTIME = {
     94: (2.901, 3e-6, "emulator choice: the nominal 2.9 s of the long EUV channels; > 2 s per [exptime2020]"),
     131: (2.901, 3e-6, "emulator choice: nominal 2.9 s; > 2 s per [exptime2020]"),
@@ -353,3 +354,51 @@ AIA_RESPONSE = [
     ("2016-05-01T12:00:00Z", "1700", 8, "2030-05-01T00:00:00Z", "2017-12-10T05:06:27Z",
      1700, 0.03505, 1700.0, -2e-05, 0.0, 0.0),
 ]
+
+# --- AIA automatic exposure control (AEC) in flares (helper B) ---------------------------------
+# Sources:
+# * [aia171flare]: the header of sunpy's sample image AIA_171_IMAGE
+#   (AIA20110607_063302_0171_lowres.fits, sunpy/data/_sample.py), taken in the 2011-06-07 flare:
+#   T_OBS 2011-06-07T06:33:02.88Z, EXPTIME 0.234256, INT_TIME 0.507812, AIMGSHCE 237, AECTYPE 2,
+#   AECMODE 'ON', DATAMEAN 26.6888, DATAMEDN 18, NSATPIX 29; "Exposure Time: 0.234256 s" is also
+#   printed in sunpy's own tutorial (sunpy/sunpy@d2ae0740e docs/tutorial/maps.rst).
+# * [aia171]: as above (2011-02-15, no flare): EXPTIME 2.000191, INT_TIME 2.273438, AIMGSHCE 2000,
+#   AECTYPE 0, AECMODE 'ON'.
+# * [hv171]: the AIA 171 header in Helioviewer's API documentation (getJP2Header example,
+#   2011-05-25T09:07:01Z, no flare): EXPTIME 2.000201, AIMGSHCE 2000, AECTYPE 2, AECMODE 'ON', so
+#   AECTYPE 2 alone does not mean a short exposure.
+# * [aec2021]: aiapy examples/download_specific_data.py (LM-SAL/aiapy@afc3db7): "The X-class flare
+#   occurred on the 2021/07/03 at 14:30:00 UTC. We will focus on the 5 minutes before and after
+#   this time. What we want to do is only get the shorter exposures, which are going to be the
+#   flare related", selecting EXPTIME <= 2 at 211 A; the X1.5 flare peaked at 14:29 UT
+#   (PROBA2/SIDC, https://proba2.sidc.be/FinallyAnXflare).
+SOURCES.update({
+    "aia171flare": "sunpy sample AIA20110607_063302_0171_lowres.fits; sunpy/sunpy@d2ae0740e docs/tutorial/maps.rst",
+    "hv171": "Helioviewer API documentation, getJP2Header example response (AIA 171, 2011-05-25T09:07:01Z)",
+    "aec2021": "LM-SAL/aiapy@afc3db7 examples/download_specific_data.py; https://proba2.sidc.be/FinallyAnXflare",
+})
+
+#: Intervals (UTC) in which the emulator's AIA EUV channels run automatic exposure control:
+#: (start, end, source). Outside them every exposure is nominal (AIA_EXPTIME).
+AIA_AEC_WINDOWS = (
+    ("2021.07.03_14:25:00_UTC", "2021.07.03_14:35:00_UTC",
+     "[aec2021] the example's own window, 5 min either side of the X1.5 flare's 14:30 UTC"),
+    ("2011.06.07_06:33:00_UTC", "2011.06.07_06:33:12_UTC",
+     "[aia171flare] the 12-s slot of sunpy's sample AIA 171 image (the only AEC frame known of that flare)"),
+)
+
+#: How AEC changes a short frame, each value with its source.
+AIA_AEC = {
+    # EXPTIME of a short frame over the channel's nominal EXPTIME
+    "exptime_ratio": (0.234256 / 2.000191, "[aia171flare] EXPTIME 0.234256 over [aia171] 2.000191"),
+    # commanded exposure AIMGSHCE (ms) of a short frame over the nominal one
+    "aimgshce_ratio": (237 / 2000, "[aia171flare] AIMGSHCE 237 over [aia171] 2000"),
+    # INT_TIME - EXPTIME (s): the shutter's open-close overhead, the same in both frames
+    "int_overhead": (0.2733, "[aia171] 2.273438 - 2.000191 = 0.27325; [aia171flare] 0.507812 - 0.234256 = 0.27356"),
+    "aectype_short": (2, "[aia171flare] AECTYPE 2"),
+    "aectype_nominal": (0, "[aia171] AECTYPE 0 ([hv171] shows 2 on a nominal frame: emulator choice of 0)"),
+    "aecmode": ("ON", "[aia171], [aia171flare], [hv171] AECMODE 'ON'"),
+    # Which frames are short: every other 12-s slot, starting with the window's first slot
+    # (emulator choice: [aec2021] expects short and nominal frames in one flare window).
+    "channels": ((94, 131, 171, 193, 211, 304, 335), "AEC acts on the EUV channels ([aia171flare] 171, [aec2021] 211)"),
+}

@@ -20,6 +20,8 @@ import numpy as np
 from sunpy_jsocx import grammar, jsoctime
 from sunpy_jsocx.emulator.catalog import HARP_BLOCK, Catalog, SeriesModel, not_emulated_message
 from sunpy_jsocx.emulator.evidence import (
+    AIA_AEC,
+    AIA_AEC_WINDOWS,
     AIA_EXPTIME,
     AIA_MEANS_CHOSEN,
     AIA_PERCENTILES,
@@ -726,10 +728,23 @@ class RecordStore:
                 return eph[up] * 0.99
             return eph[up]
         exptime = None
+        short = None
         if chan is not None:
             base = np.array([AIA_EXPTIME.get(int(w), (2.901, 3e-6, ""))[0] for w in uniq])[inv]
             jitter = np.array([AIA_EXPTIME.get(int(w), (2.901, 3e-6, ""))[1] for w in uniq])[inv]
-            exptime = np.round(base + noise(1.0, 1) * jitter, 6)
+            short = self._aec_short(b, wav)
+            ratio = np.where(short, AIA_AEC["exptime_ratio"][0], 1.0)
+            exptime = np.round(base * ratio + noise(1.0, 1) * jitter, 6)
+            if up == "AIMGSHCE":  # commanded exposure (ms): [aia171] 2000 for 2.000191 s
+                nominal = np.round(base, 1) * 1000.0
+                cmd = np.where(short, np.round(nominal * AIA_AEC["aimgshce_ratio"][0]), nominal)
+                return cmd.astype(np.int64)
+            if up == "AECTYPE":
+                return np.where(short, AIA_AEC["aectype_short"][0], AIA_AEC["aectype_nominal"][0]).astype(np.int64)
+            if up == "AECMODE":
+                return const(AIA_AEC["aecmode"][0])
+            if up == "INT_TIME":
+                return np.round(exptime + AIA_AEC["int_overhead"][0], 6)
         if up == "T_OBS":
             if chan is not None:
                 return t + chan("T_OBS_OFFSET") + np.round(noise(0.02, 2), 2)
@@ -809,6 +824,28 @@ class RecordStore:
             return np.round(hash01(rec, name_hash(up), self.seed) * 100.0, 4)
         return np.full(n, dv)
 
+    def _aec_short(self, b: RecordBatch, wav) -> np.ndarray:
+        """
+        Which AIA records are short exposures of automatic exposure control.
+
+        Inside one of `~sunpy_jsocx.emulator.evidence.AIA_AEC_WINDOWS` the EUV channels
+        alternate: the window's first 12-s slot and every other one after it are short.
+        """
+        if "aec" in b._cache:
+            return b._cache["aec"]
+        out = np.zeros(len(b), dtype=bool)
+        if wav is not None and len(b):
+            t = b.t_rec
+            euv = np.isin(np.round(wav).astype(np.int64), AIA_AEC["channels"][0])
+            step = float(b.model.cadence or 12.0)
+            for start, end, _source in AIA_AEC_WINDOWS:
+                t0, t1 = jsoctime.parse_time(start), jsoctime.parse_time(end)
+                inside = (t >= t0 - step / 2) & (t < t1)
+                phase = np.floor((t - t0) / step + 0.5).astype(np.int64) % 2 == 0
+                out |= inside & phase & euv
+        b._cache["aec"] = out
+        return out
+
     def _stats_kind(self, m: SeriesModel) -> str:
         if m.harp_key:
             return "sharp"
@@ -864,6 +901,12 @@ class RecordStore:
                     pct[k][sel] = np.round(medn[sel] * r)
             for k, x in pct.items():
                 out[k] = np.clip(x, mn, mx)
+            # Short AEC exposures collect fewer counts: [aia171flare] DATAMEAN 26.69 at 0.234 s
+            # against [aia171] 250.34 at 2.0 s. DATAMAX stays: the flare kernel is bright.
+            dim = np.where(self._aec_short(b, wav), AIA_AEC["exptime_ratio"][0], 1.0)
+            mean, medn, rms = mean * dim, np.round(medn * dim), rms * dim
+            for k in pct:
+                out[k] = np.maximum(np.round(out[k] * dim), mn)
             tot = np.full(n, 16777216.0)  # [cass304] TOTVALS = DATAVALS = 16777216, MISSVALS 0
             miss = np.zeros(n)
         else:

@@ -121,3 +121,70 @@ def test_evidence_names_a_source_for_every_profile():
     for _, _, src in evidence.AIA_EXPTIME.values():
         assert src
     json.dumps(evidence.SOURCES)
+
+
+def _aec(store, ds):
+    (b,) = store.resolve(ds)
+    return {k: store.values(b, k) for k in ("T_REC", "WAVELNTH", "EXPTIME", "AIMGSHCE", "AECTYPE", "AECMODE",
+                                            "INT_TIME", "DATAMEAN", "DATAMAX")}
+
+
+def test_aec_short_exposures_in_the_2021_07_03_flare_are_what_aiapy_selects():
+    """aiapy examples/download_specific_data.py asks for 211 A with EXPTIME <= 2 in 14:25-14:35 UTC."""
+    store = _store(0)
+    (short,) = store.resolve("aia.lev1_euv_12s[2021.07.03_14:25:00_UTC-2021.07.03_14:35:00_UTC][211]"
+                             "[? EXPTIME <= 2 ?]")
+    (all_,) = store.resolve("aia.lev1_euv_12s[2021.07.03_14:25:00_UTC-2021.07.03_14:35:00_UTC][211]")
+    assert 0 < len(short) < len(all_)  # short and nominal frames alternate in the flare window
+    assert abs(len(short) - len(all_) / 2) <= 1
+    v = _aec(store, "aia.lev1_euv_12s[2021.07.03_14:25:00_UTC-2021.07.03_14:35:00_UTC][211]")
+    s = v["EXPTIME"] <= 2
+    # [aia171flare]: 0.234256 s of a 2.000191 s nominal; 211's 2.901 s scales the same way
+    assert np.all(np.abs(v["EXPTIME"][s] - 2.901 * 0.234256 / 2.000191) < 1e-4)
+    assert np.all(v["AECTYPE"][s] == 2) and np.all(v["AECTYPE"][~s] == 0)
+    assert np.all(v["AIMGSHCE"][s] < v["AIMGSHCE"][~s].min())
+    assert set(v["AECMODE"]) == {"ON"}
+    # fewer counts in a shorter exposure, the statistics still obey their definitions
+    assert v["DATAMEAN"][s].max() < 0.2 * v["DATAMEAN"][~s].min()
+    assert np.all(v["DATAMEAN"] <= v["DATAMAX"])
+    assert np.allclose(v["INT_TIME"] - v["EXPTIME"], 0.2733, atol=1e-5)
+    _, st_ = _values(store, "aia.lev1_euv_12s[2021.07.03_14:25:00_UTC-2021.07.03_14:35:00_UTC]")
+    ranks = ["DATAP01", "DATAP10", "DATAP25", "DATAMEDN", "DATAP75", "DATAP90", "DATAP95", "DATAP98", "DATAP99"]
+    for lo, hi in zip(ranks, ranks[1:]):
+        assert np.all(st_[lo] <= st_[hi]), (lo, hi)
+    assert np.all(st_["DATAMIN"] <= st_["DATAP01"]) and np.all(st_["DATAP99"] <= st_["DATAMAX"])
+
+
+def test_aec_reproduces_sunpys_sample_aia_171_flare_header():
+    """sunpy's AIA_171_IMAGE (2011-06-07T06:33:02Z): EXPTIME 0.234256, AIMGSHCE 237, AECTYPE 2."""
+    v = _aec(_store(0), "aia.lev1_euv_12s[2011.06.07_06:33:02_UTC][171]")
+    assert list(v["EXPTIME"]) == [0.234256]
+    assert list(v["AIMGSHCE"]) == [237]
+    assert list(v["AECTYPE"]) == [2]
+    assert abs(v["INT_TIME"][0] - 0.507812) < 1e-3
+
+
+def test_no_short_exposures_outside_the_aec_windows():
+    """[aia171] 2011-02-15: EXPTIME 2.000191, AIMGSHCE 2000, AECTYPE 0; 2020 all EUV above 2 s."""
+    store = _store(0)
+    for ds in ("aia.lev1_euv_12s[2011.02.15_00:00:01_UTC][171]", "aia.lev1_euv_12s[2021.07.03_13:00:00_UTC/10m]",
+               "aia.lev1_euv_12s[2021.07.03_14:35:12_UTC/1m][211]"):
+        v = _aec(store, ds)
+        assert np.all(v["EXPTIME"] > 2.0), ds
+        assert np.all(v["AECTYPE"] == 0), ds
+    v = _aec(store, "aia.lev1_euv_12s[2011.02.15_00:00:01_UTC][171]")
+    assert list(v["AIMGSHCE"]) == [2000]
+    # UV and visible channels are not under AEC, even inside a window
+    v = _aec(store, "aia.lev1_uv_24s[2021.07.03_14:25:00_UTC-2021.07.03_14:35:00_UTC]")
+    assert np.all(v["AECTYPE"] == 0)
+
+
+def test_every_aec_value_names_its_source():
+    from sunpy_jsocx.emulator import evidence
+
+    for value, source in evidence.AIA_AEC.values():
+        assert value is not None and source
+    for start, end, source in evidence.AIA_AEC_WINDOWS:
+        assert jsoctime.parse_time(start) < jsoctime.parse_time(end) and source
+    for key in ("aia171flare", "hv171", "aec2021"):
+        assert evidence.SOURCES[key]
