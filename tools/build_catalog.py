@@ -35,6 +35,8 @@ import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+if str(PROJECT_ROOT) not in sys.path:  # the evidence module of the emulator holds real tables we write out
+    sys.path.insert(0, str(PROJECT_ROOT))
 DATA_DIR = PROJECT_ROOT / "sunpy_jsocx" / "emulator" / "data"
 
 # Members of a live series_struct answer that the emulator computes per request.
@@ -213,7 +215,8 @@ def emulator_block(name, ss, *, instrument, time_key, epoch=None, step=None, fir
     ``constants`` holds every keyword whose recscope is ``constant`` (its defval, which
     is how JSOC prints it) plus ``extra_constants`` (variable keywords that are fixed for
     this series, such as INSTRUME).  ``optional`` adds documented optional members
-    (``cadence``, ``slot_origin``, ``fsn_from_time``, ``cycle_values``).
+    (``cadence``, ``slot_origin``, ``fsn_from_time``, ``cycle_values``, ``record_values``: per-record
+    keyword values, one per prime-key combination).
     """
     constants = {k["name"]: k["defval"] for k in ss["keywords"] if k["recscope"] == "constant"}
     constants.update(extra_constants or {})
@@ -234,7 +237,7 @@ def emulator_block(name, ss, *, instrument, time_key, epoch=None, step=None, fir
         "constants": constants,
         "image_dims": image_dims,
     }
-    for key in ("cadence", "slot_origin", "fsn_from_time", "cycle_values"):
+    for key in ("cadence", "slot_origin", "fsn_from_time", "cycle_values", "record_values"):
         if key in optional:
             block[key] = optional.pop(key)
     if optional:
@@ -464,36 +467,49 @@ def aia_lev1(templates):
                   retention=0, unitsize=1, archive=0, tapegroup=7)
 
 
-AIA_RESPONSE_EPOCHS = [
-    "2010-03-24T00:00:00Z", "2011-01-01T00:00:00Z", "2012-01-01T00:00:00Z", "2013-01-01T00:00:00Z",
-    "2014-01-01T00:00:00Z", "2015-01-01T00:00:00Z",
-]
-AIA_WAVE_STRS = ["94_THIN", "131_THIN", "171_THIN", "193_THIN", "211_THIN", "304_THIN", "335_THIN",
-                 "1600", "1700", "4500"]
-
-
 def aia_response():
+    """aia.response: the keywords are the columns of the real AIA response tables.
+
+    The SSW tables (``aia_V<n>_<date>_response_table.txt``) are dumps of this series; aiapy reads the
+    same column names from JSOC (``get_correction_table("jsoc")``, LM-SAL/aiapy@afc3db7
+    aiapy/calibrate/utils.py). Column order as in the tables. Units: EFF_AREA cm^2, WAVELNTH and
+    EFF_WVLN Angstrom as aiapy assigns them; the descriptions are the emulator's wording (no
+    series_struct of aia.response is public). aiapy's comment says the real prime keys are WAVE_STR
+    and T_START; the emulator adds VER_NUM because it does not emulate DRMS's "latest version of a
+    prime-key combination" rule, so records of different versions must differ in a prime key.
+    """
     keywords = [
+        kw("DATE", "time", "variable", units="ISO", note="Date_time of processing; ISO 8601"),
         kw("T_START", "time", "variable", units="ISO", note="Start time of validity of this response"),
         kw("T_STOP", "time", "variable", units="ISO", note="End time of validity of this response"),
+        kw("VER_NUM", "int", "variable", note="Version number of the response (calibration version)"),
         kw("WAVE_STR", "string", "variable", note="Wavelength_FilterPosition"),
-        kw("VER_NUM", "int", "variable", note="Version number of the response"),
         kw("WAVELNTH", "int", "variable", units="angstrom", note="Wavelength"),
-        kw("WAVEUNIT", "string", "constant", "angstrom", note="Wavelength unit: angstrom"),
-        kw("TELESCOP", "string", "constant", "SDO/AIA", note="For AIA: SDO/AIA"),
-        kw("INSTRUME", "string", "variable", note="For AIA: AIA_ATA1, AIA_ATA2, AIA_ATA3 or AIA_ATA4"),
-        kw("DATE", "time", "variable", units="ISO", note="Date_time of processing; ISO 8601"),
-        kw("EFF_AREA", "float", "variable", units="cmsq", note="Effective area at EFF_WVLN"),
+        kw("EPERDN", "float", "variable", note="electrons per DN"),
+        kw("DNPERPHT", "float", "variable", note="DN per photon"),
+        kw("EFF_AREA", "float", "variable", units="cm^2", note="Effective area at EFF_WVLN"),
         kw("EFF_WVLN", "float", "variable", units="angstrom", note="Wavelength of the effective area"),
         kw("EFFA_P1", "float", "variable", note="Effective area degradation: polynomial coefficient 1"),
         kw("EFFA_P2", "float", "variable", note="Effective area degradation: polynomial coefficient 2"),
         kw("EFFA_P3", "float", "variable", note="Effective area degradation: polynomial coefficient 3"),
-        kw("DN_GAIN", "float", "variable", note="DN/electron"),
-        kw("EFF_AR_V", "float", "variable", note="version # for EFF_AREA and DN_GAIN"),
-        kw("COMMENT", "string", "variable", note="commentary on the data"),
+        kw("RMSE", "float", "variable", note="RMS error of the degradation fit"),
     ]
     return struct("AIA instrument response table", ["T_START", "WAVE_STR", "VER_NUM"], {}, keywords, [],
                   retention=0, unitsize=1, archive=0, tapegroup=0)
+
+
+def aia_response_records():
+    """``(combos, record_values)`` of aia.response: one record per row of the real tables.
+
+    The rows are ``sunpy_jsocx.emulator.evidence.AIA_RESPONSE`` (versions 8 and 10, each with its
+    source named there), so the data file holds exactly what the emulator serves.
+    """
+    from sunpy_jsocx.emulator.evidence import AIA_RESPONSE, AIA_RESPONSE_COLUMNS
+
+    primes = ("T_START", "WAVE_STR", "VER_NUM")
+    combos = [{c: row[AIA_RESPONSE_COLUMNS.index(c)] for c in primes} for row in AIA_RESPONSE]
+    values = {c: [row[i] for row in AIA_RESPONSE] for i, c in enumerate(AIA_RESPONSE_COLUMNS) if c not in primes}
+    return combos, values
 
 
 # --------------------------------------------------------------------------------------
@@ -828,8 +844,9 @@ def build_series(templates):
     add("aia.lev1", aia_lev1(templates), instrument="AIA", time_key="T_REC", epoch=LEV1_SLOT_EPOCH,
         step=1.0, first="2010.05.13_00:00:36_TAI", axes=[], image_dims="4096x4096",
         cadence=12.0, fsn_from_time=True, cycle_values={"WAVELNTH": AIA_EUV + AIA_UV})
-    add("aia.response", aia_response(), instrument="AIA", time_key=None, image_dims=None,
-        combos=[{"T_START": t, "WAVE_STR": w, "VER_NUM": 1} for t in AIA_RESPONSE_EPOCHS for w in AIA_WAVE_STRS])
+    combos, values = aia_response_records()
+    add("aia.response", aia_response(), instrument="AIA", time_key=None, image_dims=None, combos=combos,
+        record_values=values)
 
     # ---- HMI line-of-sight observables -------------------------------------------------
     los = [

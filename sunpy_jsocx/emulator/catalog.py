@@ -183,17 +183,28 @@ class SeriesModel:
 
     @cached_property
     def combos(self) -> list[dict[str, Any]]:
-        """The non-time prime-key value combinations recorded in every slot."""
-        if self.lname == "aia.response":
-            # The real version-8 response table (evidence.AIA_RESPONSE), not the catalogue's combos.
-            from sunpy_jsocx.emulator.evidence import AIA_RESPONSE
+        """
+        The non-time prime-key value combinations recorded in every slot.
 
-            return [{"T_START": r[0], "WAVE_STR": r[1], "VER_NUM": r[2]} for r in AIA_RESPONSE]
+        Each combination also carries the per-record keyword values of the optional
+        ``record_values`` member of the emulator block (``{keyword: [one value per
+        combination]}``): real values a record of that combination holds, such as the
+        columns of the AIA response table or the Carrington rotation times of a
+        synoptic map. They are read like the prime keys, so they win over every
+        generated value.
+        """
         if self.emulator.get("combos"):
-            return [dict(c) for c in self.emulator["combos"]]
-        combos: list[dict[str, Any]] = [{}]
-        for axis in self.emulator.get("axes") or []:
-            combos = [dict(c, **{axis["key"]: v}) for c in combos for v in axis["values"]]
+            combos = [dict(c) for c in self.emulator["combos"]]
+        else:
+            combos = [{}]
+            for axis in self.emulator.get("axes") or []:
+                combos = [dict(c, **{axis["key"]: v}) for c in combos for v in axis["values"]]
+        for key, values in (self.emulator.get("record_values") or {}).items():
+            if len(values) != len(combos):
+                raise ValueError(f"{self.name}: record_values[{key!r}] has {len(values)} values for "
+                                 f"{len(combos)} prime-key combinations; give one value per combination")
+            for combo, value in zip(combos, values, strict=True):
+                combo[key] = value
         return combos
 
     @property

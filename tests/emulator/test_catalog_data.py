@@ -35,7 +35,7 @@ EMULATOR_REQUIRED = [
     "time_key", "epoch", "step", "first", "last", "axes", "combos", "harp", "instrument",
     "segment_files", "segment_kinds", "constants", "image_dims",
 ]
-EMULATOR_OPTIONAL = {"cadence", "slot_origin", "fsn_from_time", "cycle_values"}
+EMULATOR_OPTIONAL = {"cadence", "slot_origin", "fsn_from_time", "cycle_values", "record_values"}
 STEP_UNITS = {"secs": 1.0, "sec": 1.0, "seconds": 1.0, "second": 1.0, "s": 1.0,
               "min": 60.0, "mins": 60.0, "minutes": 60.0, "hour": 3600.0, "hours": 3600.0,
               "day": 86400.0, "days": 86400.0}

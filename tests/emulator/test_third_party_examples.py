@@ -63,25 +63,52 @@ def test_listed_but_undescribed_series_are_refused_not_invented(emulator, ds, sc
     assert [n["name"].lower() for n in listed["names"]] == [name.lower()]
 
 
+def _response_rows(emulator):
+    d = rs_list(emulator, "aia.response[][!1=1!]",
+                key="T_START,T_STOP,WAVE_STR,VER_NUM,EFF_AREA,EFF_WVLN,EFFA_P1,DATE")
+    assert d["status"] == 0
+    cols = ("T_START", "T_STOP", "WAVE_STR", "VER_NUM", "EFF_AREA", "EFF_WVLN", "EFFA_P1", "DATE")
+    return [dict(zip(cols, r, strict=True)) for r in zip(*(values(d, c) for c in cols), strict=True)]
+
+
 def test_aia_response_holds_the_real_version_8_table(emulator):
     # aiapy's get_correction_table("jsoc") reads aia.response[][!1=1!] with key=**ALL** and
     # picks, per channel and calibration version, the epoch T_START <= t < T_STOP. The
     # emulator's values were random, with VER_NUM 1 only and T_STOP before T_START, so no
-    # epoch was ever found (aiapy examples/correct_degradation.py). The records are now the
-    # real version-8 table that aiapy keeps as test data
+    # epoch was ever found (aiapy examples/correct_degradation.py). The version-8 records are
+    # the real table that aiapy keeps as test data
     # (aiapy/tests/data/aia_V8_20171210_050627_response_table.txt: 88 rows).
-    d = rs_list(emulator, "aia.response[][!1=1!]", key="T_START,T_STOP,WAVE_STR,VER_NUM,EFF_AREA,EFF_WVLN")
-    assert d["status"] == 0 and d["count"] == 88
-    assert set(values(d, "VER_NUM")) == {"8"}
-    rows = list(zip(values(d, "T_START"), values(d, "T_STOP"), values(d, "WAVE_STR"), values(d, "EFF_AREA"),
-                    values(d, "EFF_WVLN"), strict=True))
-    assert all(start < stop for start, stop, *_ in rows)
-    first_335 = sorted(r for r in rows if r[2] == "335_THIN")[0]
+    rows = [r for r in _response_rows(emulator) if r["VER_NUM"] == "8"]
+    assert len(rows) == 88
+    assert all(r["T_START"] < r["T_STOP"] for r in rows)
+    first_335 = sorted((r["T_START"], r["T_STOP"], r["EFF_AREA"], r["EFF_WVLN"]) for r in rows
+                       if r["WAVE_STR"] == "335_THIN")[0]
     assert first_335[:2] == ("2010-03-24T00:00:00Z", "2011-02-24T19:00:00Z")
-    assert float(first_335[3]) == 0.06055
-    assert float(first_335[4]) == 335.40
-    in_epoch = [r for r in rows if r[2] == "335_THIN" and r[0] <= "2012-06-01T00:00:00Z" < r[1]]
+    assert float(first_335[2]) == 0.06055
+    assert float(first_335[3]) == 335.40
+    in_epoch = [r for r in rows if r["WAVE_STR"] == "335_THIN" and r["T_START"] <= "2012-06-01T00:00:00Z" < r["T_STOP"]]
     assert len(in_epoch) == 1
+
+
+def test_aia_response_holds_the_real_version_10_table_aiapy_asks_for(emulator):
+    # aiapy's degradation() asks for calibration version 10 by default (LATEST_CORRECTION_VERSION);
+    # the emulator held version 8 only, so aiapy examples/correct_degradation.py stopped with
+    # "Correction table does not contain calibration for 335 Angstrom and version 10". The records
+    # are now also the real aia_V10_20201119_190000_response_table.txt (86 rows; the copy's SHA-256
+    # is the one aiapy pins), and every channel the example and aiapy use has one epoch per time.
+    rows = _response_rows(emulator)
+    v10 = [r for r in rows if r["VER_NUM"] == "10"]
+    assert len(v10) == 86
+    assert len([r for r in rows if r["VER_NUM"] == "8"]) == 88
+    first_335 = min((r for r in v10 if r["WAVE_STR"] == "335_THIN"), key=lambda r: r["T_START"])
+    assert (first_335["T_START"], first_335["T_STOP"]) == ("2010-03-24T00:00:00Z", "2011-02-24T19:00:00Z")
+    assert float(first_335["EFF_AREA"]) == 0.05684
+    assert float(first_335["EFFA_P1"]) == -0.000753
+    assert first_335["DATE"] == "2020-10-29T11:14:51Z"
+    for wave in ("94_THIN", "131_THIN", "171_THIN", "193_THIN", "211_THIN", "304_THIN", "335_THIN", "1600", "1700"):
+        for t in ("2010-06-01T00:00:00Z", "2014-01-01T00:00:00Z", "2022-06-01T00:00:00Z"):
+            hits = [r for r in v10 if r["WAVE_STR"] == wave and r["T_START"] <= t < r["T_STOP"]]
+            assert len(hits) == 1, (wave, t, hits)
 
 
 def test_synoptic_web_directory_serves_the_carrington_rotation_map(emulator):
