@@ -13,9 +13,13 @@ Errors are one line on standard error and an exit status, never a traceback:
 0     done
 1     JSOC refused something, files failed to download, a disk or file error
 2     bad arguments (the message says what is valid)
-3     JSOC could not be reached
+3     JSOC could not be reached (and no mirror could answer, or the job needs JSOC)
 130   interrupted (Ctrl-C)
 ====  =====================================================================
+
+``--mirror kis`` (or ``$JSOCX_MIRROR``) lets the KIS mirror answer discovery and
+``search`` when JSOC cannot be reached; a note on standard error says so. ``fetch``,
+``stage`` and ``get`` need JSOC itself (KIS has no exports and no files).
 
 A closed pipe (``python -m sunpy_jsocx search ... | head``) ends the command
 quietly. The heavy modules (the client, astropy, sunpy) are imported only when a
@@ -55,11 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done, 1 refused or failed, 2 bad arguments, 3 JSOC unreachable, 130 interrupted.")
     p.add_argument("--server", default=None,
                    help="JSOC server URL (default: $JSOCX_SERVER, else http://jsoc.stanford.edu/)")
+    p.add_argument("--mirror", default=None, metavar="kis",
+                   help="when JSOC cannot be reached, answer discovery and search from this metadata mirror: "
+                        "kis, kis=URL or off (default: $JSOCX_MIRROR, else none); fetch, stage and get need JSOC")
     p.add_argument("-v", "--verbose", action="store_true", help="log what the client does (exports, retries)")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)  # let unexpected errors raise
-    # --server and -v are also accepted after the command.
+    # --server, --mirror and -v are also accepted after the command.
     common = _Parser(add_help=False)
     common.add_argument("--server", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--mirror", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add = sub.add_parser
@@ -221,13 +229,18 @@ def _run(args) -> int:
     try:
         from sunpy_jsocx.client import JSOCXClient
 
-        client = JSOCXClient(args.server)
+        client = JSOCXClient(args.server, mirror=args.mirror)
         command = args.command
         if command in ("series", "primekeys", "segments", "keywords", "info"):
-            return _discover(client, args)
-        if command == "cache":
-            return _cache(args)
-        return {"search": _search, "fetch": _fetch, "stage": _stage, "get": _get}[command](client, args)
+            status = _discover(client, args)
+        elif command == "cache":
+            status = _cache(args)
+        else:
+            status = {"search": _search, "fetch": _fetch, "stage": _stage, "get": _get}[command](client, args)
+        if status == OK:
+            for note in dict.fromkeys(client.mirror_answers):  # the client's warning, which -v alone shows
+                _say(f"note: {note}")
+        return status
     finally:
         log.setLevel(level)
 
@@ -545,8 +558,23 @@ def _expected_files(res) -> int | None:
     return total
 
 
+def _needs_jsoc(res, what: str) -> bool:
+    """If a mirror answered the search, say that ``what`` needs JSOC (one line) and return True."""
+    from sunpy_jsocx.mirror import MIRROR_META
+
+    answered = res.meta.get(MIRROR_META)
+    if not answered:
+        return False
+    _say(f"error: JSOC at {answered['jsoc']} could not be reached; the {answered['mirror'].upper()} mirror at "
+         f"{answered['url']} answered the search ({_plural(len(res), 'record')}), but it has no exports and no "
+         f"files to {what}: run the same command again when JSOC answers")
+    return True
+
+
 def _fetch(client, args) -> int:
     res = _search_table(client, args)
+    if _needs_jsoc(res, "download"):
+        return UNREACHABLE
     if not len(res):
         print(f"0 files, 0 B into {args.path}; 0 errors")
         return OK
@@ -557,6 +585,8 @@ def _fetch(client, args) -> int:
 
 def _stage(client, args) -> int:
     res = _search_table(client, args)
+    if _needs_jsoc(res, "stage"):
+        return UNREACHABLE
     if not len(res):
         return FAILED
     for request in client.request_data(res):

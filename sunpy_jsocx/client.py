@@ -4,28 +4,35 @@
 
 from __future__ import annotations
 
+import html
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from astropy.table import Table, vstack
+from sunpy import log
 from sunpy.net import attr
 from sunpy.net.base_client import BaseClient, QueryResponseRow, QueryResponseTable
 
 from sunpy_jsocx import fidobatch, fidoretry
 from sunpy_jsocx import recordset as _recordset
-from sunpy_jsocx.config import current_server
+from sunpy_jsocx.config import DEFAULT_SERVER, current_mirror, current_server
 from sunpy_jsocx.export import ExportRequest, check_request_id, check_timeout
 from sunpy_jsocx.fetch import FetchJob, FetchPlan, attach_to_downloader
+from sunpy_jsocx.mirror import JSOC_LAYOUT, MIRROR_META, Mirror, no_data_message
 from sunpy_jsocx.response import DEFAULT_DISPLAY, JSOCXResponse, build_table
 from sunpy_jsocx.seriesinfo import SeriesInfo
-from sunpy_jsocx.transport import Connection, connection
+from sunpy_jsocx.transport import Connection, JSOCUnreachable, MirrorOnlyError, connection, mirror_connection
 from sunpy_jsocx.walker import can_handle_query, merge_groups, same_values, walker
 
-__all__ = ["JSOCXClient"]
+__all__ = ["JSOCXClient", "MirrorResponse"]
 
 # Fido.fetch(results) retries our failures through sunpy-jsocx (see sunpy_jsocx.fidoretry).
 fidoretry.install()
+
+#: Guards `JSOCXClient.mirror_answers` (searches run in worker threads).
+_ANSWERS_LOCK = threading.Lock()
 
 #: Register your address with JSOC here before requesting exports.
 REGISTER_URL = "http://jsoc.stanford.edu/ajax/register_email.html"
@@ -49,6 +56,11 @@ class JSOCXClient(BaseClient):
         ``http://jsoc.stanford.edu/``.
     sleep : callable, optional
         Function used to wait between export polls (inject one in tests).
+    mirror : str, optional
+        Let a metadata mirror answer when JSOC cannot be reached: ``"kis"``
+        (drms's ``kis`` server), ``"kis=URL"`` (a server laid out as KIS, such as the
+        emulator playing KIS) or ``"off"``. Default: the innermost
+        `sunpy_jsocx.use_mirror`, else ``$JSOCX_MIRROR``, else none. See Notes.
 
     Attributes
     ----------
@@ -61,6 +73,16 @@ class JSOCXClient(BaseClient):
     http://jsoc.stanford.edu/ajax/register_email.html for exports. Pass it with
     ``a.jsocx.Notify``; it is needed only when an export is (offline data,
     cutouts, ``url-tar``, or an explicit `request_data`).
+
+    When JSOC cannot be reached (`~sunpy_jsocx.transport.JSOCUnreachable`, after
+    the usual retries) and a mirror is allowed, the series list, a series'
+    structure and searches are asked once of the mirror instead, with a warning
+    naming it. Such a result table is a `MirrorResponse`: its display starts with a
+    line naming the mirror, and its ``meta["jsocx_mirror"]`` says which mirror
+    answered. KIS serves metadata only (drms's configuration of it has no
+    ``jsoc_fetch`` and no download URL; nothing else about it is documented), so
+    fetching or staging such a table raises `~sunpy_jsocx.transport.MirrorOnlyError`
+    saying to search again when JSOC answers.
 
     Examples
     --------
@@ -76,9 +98,15 @@ class JSOCXClient(BaseClient):
     6
     """
 
-    def __init__(self, server: str | None = None, *, sleep: Callable[[float], None] | None = None):
+    def __init__(self, server: str | None = None, *, sleep: Callable[[float], None] | None = None,
+                 mirror: str | None = None):
         self._server = server
         self._sleep = sleep  # None: sunpy_jsocx.transport.pause
+        self._mirror = mirror
+        #: The warnings of the requests a mirror answered for this client, oldest first.
+        self.mirror_answers: list[str] = []
+        if mirror is not None:
+            current_mirror(mirror)  # a bad value fails here, not at the first outage
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -89,8 +117,39 @@ class JSOCXClient(BaseClient):
     def info_url(self) -> str:
         return self.server
 
+    @property
+    def mirror(self) -> Mirror | None:
+        """The mirror allowed to answer metadata requests when JSOC cannot be reached, or None."""
+        return current_mirror(self._mirror)
+
     def _connection(self, server: str | None = None) -> Connection:
         return connection(server or self.server)
+
+    def _with_mirror(self, what: str, ask: Callable[[Connection], object]):
+        """
+        ``ask(connection)`` of the server; if it cannot be reached and a mirror is allowed,
+        once of the mirror, with a warning naming it.
+        """
+        conn = self._connection()
+        try:
+            return ask(conn)
+        except JSOCUnreachable as error:
+            mirror = self.mirror
+            if mirror is None or mirror.url == conn.url:
+                if conn.url == DEFAULT_SERVER and mirror is None:
+                    raise JSOCUnreachable(
+                        f"{error} (meanwhile the KIS mirror can answer searches: JSOCX_MIRROR=kis, "
+                        "sunpy_jsocx.use_mirror('kis') or --mirror kis)") from None
+                raise
+            message = (f"{conn.label} could not be reached; {what} is answered by {mirror.label} "
+                       "instead (metadata only: no exports, no files)")
+            log.warning(message)
+            with _ANSWERS_LOCK:
+                self.mirror_answers.append(message)
+            try:
+                return ask(mirror_connection(mirror))
+            except JSOCUnreachable as again:
+                raise JSOCUnreachable(f"{error}; {again}") from None
 
     @classmethod
     def _can_handle_query(cls, *query) -> bool:
@@ -119,11 +178,11 @@ class JSOCXClient(BaseClient):
         ...     JSOCXClient(emu.url).series(r"hmi\\.b_7")
         ['hmi.B_720s', 'hmi.B_720s_dcon', 'hmi.B_720s_dcons', 'hmi.B_720s_e15w1332_cea', 'hmi.B_720s_e15w1332_cutout']
         """
-        return list(self._connection().series(regex))
+        return list(self._with_mirror("the series list", lambda conn: conn.series(regex)))
 
     def info(self, series: str) -> SeriesInfo:
         """Everything JSOC says about a series (cached per server and series)."""
-        return self._connection().info(series)
+        return self._with_mirror(f"the structure of {series}", lambda conn: conn.info(series))
 
     def primekeys(self, series: str) -> list[str]:
         """
@@ -189,9 +248,13 @@ class JSOCXClient(BaseClient):
 
         Record sets of different terms that differ only in prime-key values are
         asked for once and their rows dealt back to the terms; the others run in
-        parallel.
+        parallel. If the server cannot be reached and a mirror is allowed, the whole
+        search is asked of the mirror (see `_with_mirror`).
         """
-        conn = self._connection()
+        return self._with_mirror("the search", lambda conn: self._search_walked_on(conn, walked, keys))
+
+    def _search_walked_on(self, conn: Connection, walked: Sequence[list[dict]],
+                          keys: Sequence[str] | None) -> list[JSOCXResponse]:
         extra = list(keys or [])
         owners: list[int] = []
         blocks: list[dict] = []
@@ -256,8 +319,16 @@ class JSOCXClient(BaseClient):
             table = Table()
         # What is shown and hidden is derived by the table from its columns and this list
         # (never stored as sunpy's display_keys/hide_keys, which a display resets).
-        return JSOCXResponse(table, client=self, query_args=resolved, server=conn.url,
-                             display_columns=display)
+        if conn.layout is JSOC_LAYOUT:
+            return JSOCXResponse(table, client=self, query_args=resolved, server=conn.url,
+                                 display_columns=display)
+        res = MirrorResponse(table, client=self, query_args=resolved, server=conn.url, display_columns=display)
+        res.meta[MIRROR_META] = {
+            "mirror": conn.layout.name.lower(), "url": conn.url, "jsoc": self.server,
+            "note": f"Answered by {conn.label} because JSOC at {self.server} could not be reached; metadata only "
+                    "(no exports, no files): search again when JSOC answers to fetch these records.",
+        }
+        return res
 
     def _resolve(self, conn: Connection, block: dict, extra: list[str]):
         """A block resolved against the series (no request but cached metadata), and the keys to ask for."""
@@ -424,6 +495,11 @@ class JSOCXClient(BaseClient):
 
     def _plan(self, query_results, **kwargs) -> FetchPlan:
         table = _as_table(query_results)
+        answered_by = (table.meta.get(MIRROR_META) or {}) if hasattr(table, "meta") else {}
+        if answered_by:
+            what = "fetch" if "path" in kwargs else "stage"
+            raise MirrorOnlyError(no_data_message(f"the {answered_by['mirror'].upper()} mirror at "
+                                                  f"{answered_by['url']}", what))
         plan = FetchPlan(self, sleep=self._sleep, **{k: v for k, v in kwargs.items()
                                                       if k in ("path", "overwrite", "progress", "max_conn",
                                                                "max_splits", "timeout")})
@@ -439,6 +515,30 @@ class JSOCXClient(BaseClient):
 
     def _repr_html_(self) -> str:
         return f"<p>JSOCXClient: the Stanford JSOC ({self.server})</p>"
+
+
+class MirrorResponse(JSOCXResponse):
+    """
+    Records found by a metadata mirror (KIS) while JSOC could not be reached.
+
+    A `~sunpy_jsocx.response.JSOCXResponse` whose display starts with a line naming
+    the mirror; ``meta["jsocx_mirror"]`` holds the mirror's name, URL, the JSOC that
+    failed and that line. Its records cannot be fetched or staged from the mirror.
+    """
+
+    @property
+    def mirror_note(self) -> str:
+        """The line naming the mirror that answered."""
+        return str((self.meta.get(MIRROR_META) or {}).get("note", ""))
+
+    def __str__(self) -> str:
+        return f"{self.mirror_note}\n{super().__str__()}"
+
+    def __repr__(self) -> str:
+        return f"{object.__repr__(self)}\n{self}"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self.mirror_note)}</p>{super()._repr_html_()}"
 
 
 #: Searches expected to return at most this many rows ask at once for everything a fetch needs

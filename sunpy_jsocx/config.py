@@ -13,6 +13,11 @@ The real JSOC by default. In order of precedence: the ``server`` given to
 
 The setting is for the whole process (all threads see it, so the client's worker
 threads and parfive's downloads go to the same server as the search that started them).
+
+`use_mirror` allows a metadata mirror (``"kis"``, see `sunpy_jsocx.mirror`) to answer
+searches when JSOC cannot be reached, the same two ways; ``JSOCX_MIRROR`` does it from
+the environment, ``JSOCXClient(mirror=...)`` for one client. Without one of these no
+mirror is ever asked.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import threading
 from urllib.parse import urlparse
 
 __all__ = ["DEFAULT_SERVER", "current_server", "use_server", "reset_server", "ServerSetting",
-           "normalise_server"]
+           "normalise_server", "use_mirror", "reset_mirror", "current_mirror", "MirrorSetting"]
 
 #: The real JSOC.
 DEFAULT_SERVER = "http://jsoc.stanford.edu/"
@@ -30,6 +35,8 @@ DEFAULT_SERVER = "http://jsoc.stanford.edu/"
 _lock = threading.Lock()
 #: Settings in force, oldest first; the last one names the server.
 _settings: list[ServerSetting] = []
+#: Mirror settings in force, oldest first (see `use_mirror`).
+_mirror_settings: list[MirrorSetting] = []
 
 
 def normalise_server(url: str) -> str:
@@ -83,6 +90,9 @@ class ServerSetting:
         The server, with a trailing slash.
     """
 
+    #: The settings of this kind in force (servers here, mirrors in `MirrorSetting`).
+    _registry = _settings
+
     def __init__(self, url: str):
         self.url = url
         self._thread = threading.get_ident()
@@ -91,8 +101,8 @@ class ServerSetting:
 
     def __enter__(self) -> str:
         with _lock:
-            if self not in _settings:  # entered again after it was undone
-                _settings.append(self)
+            if self not in self._registry:  # entered again after it was undone
+                self._registry.append(self)
                 self._thread = threading.get_ident()
             self._in_block = True
             self._active = True
@@ -105,14 +115,14 @@ class ServerSetting:
     def restore(self) -> None:
         """Undo this setting (and the calling thread's plain settings made after it)."""
         with _lock:
-            if self not in _settings:
+            if self not in self._registry:
                 self._active = False
                 return
-            i = _settings.index(self)
+            i = self._registry.index(self)
             me = threading.get_ident()
-            later = [s for s in _settings[i + 1:] if s._thread == me and not s._in_block]
+            later = [s for s in self._registry[i + 1:] if s._thread == me and not s._in_block]
             for s in [self, *later]:
-                _settings.remove(s)
+                self._registry.remove(s)
                 s._active = False
 
     @property
@@ -190,3 +200,102 @@ def reset_server() -> None:
         for s in [s for s in _settings if not s._in_block]:
             _settings.remove(s)
             s._active = False
+
+
+# ---------------------------------------------------------------------- the mirror
+class MirrorSetting(ServerSetting):
+    """
+    A mirror allowed with `use_mirror`, undone like a `ServerSetting`.
+
+    Attributes
+    ----------
+    mirror : `~sunpy_jsocx.mirror.Mirror` or None
+        The mirror (None: this setting forbids one, e.g. ``use_mirror("off")``).
+    """
+
+    _registry = _mirror_settings
+
+    def __init__(self, mirror):
+        super().__init__(mirror.url if mirror is not None else "off")
+        self.mirror = mirror
+
+    def __repr__(self) -> str:
+        state = "active" if self._active else "restored"
+        what = self.mirror.label if self.mirror is not None else "no mirror"
+        return f"<sunpy_jsocx.use_mirror {what} ({state})>"
+
+
+def use_mirror(mirror: str = "kis") -> MirrorSetting:
+    """
+    Let searches be answered by a metadata mirror when JSOC cannot be reached.
+
+    A series list, a series' structure or a search that fails with
+    `~sunpy_jsocx.transport.JSOCUnreachable` is then asked once of the mirror, with a
+    warning naming it; the result table says it came from the mirror. The mirror
+    serves metadata only: fetching such a table fails with a message saying so.
+    Works as a plain call (until `reset_mirror` or ``.restore()``) and as a ``with``
+    block, like `use_server`.
+
+    Parameters
+    ----------
+    mirror : str
+        ``"kis"`` (drms's ``kis`` server, http://drms.leibniz-kis.de/), ``"kis=URL"``
+        for a server laid out as KIS is (the emulator playing KIS), or ``"off"``.
+
+    Returns
+    -------
+    MirrorSetting
+
+    Examples
+    --------
+    >>> from sunpy_jsocx import use_mirror
+    >>> from sunpy_jsocx.config import current_mirror
+    >>> with use_mirror("kis"):
+    ...     current_mirror().label
+    'the KIS mirror at http://drms.leibniz-kis.de/'
+    """
+    from sunpy_jsocx.mirror import parse_mirror
+
+    setting = MirrorSetting(parse_mirror(mirror))
+    with _lock:
+        _mirror_settings.append(setting)
+    return setting
+
+
+def reset_mirror() -> None:
+    """Undo every mirror allowed by a plain `use_mirror` call (``with`` blocks keep theirs)."""
+    with _lock:
+        for s in [s for s in _mirror_settings if not s._in_block]:
+            _mirror_settings.remove(s)
+            s._active = False
+
+
+_UNSET = object()
+
+
+def current_mirror(explicit=_UNSET):
+    """
+    The mirror allowed now, or None.
+
+    In order: ``explicit`` (a client's ``mirror=``; None means "not given"), the
+    most recent `use_mirror` in force, ``$JSOCX_MIRROR``, else none.
+
+    Examples
+    --------
+    >>> current_mirror("off") is None
+    True
+    """
+    from sunpy_jsocx.mirror import parse_mirror
+
+    if explicit is not _UNSET and explicit is not None:
+        return parse_mirror(explicit)
+    with _lock:
+        if _mirror_settings:
+            return _mirror_settings[-1].mirror
+    env = os.environ.get("JSOCX_MIRROR")
+    if env:
+        try:
+            return parse_mirror(env)
+        except ValueError as e:
+            raise ValueError(f"$JSOCX_MIRROR: {e}") from None
+    return None

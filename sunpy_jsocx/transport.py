@@ -15,6 +15,11 @@ requests (many record numbers) go as a form POST, which JSOC's CGIs accept
 (JSOC's ``jsoc_fetch.c``: "POST passes its argument via stdin to jsoc_fetch",
 parsed by qDecoder as for GET); Apache refuses request lines over 8,190 bytes.
 The parameter names are JSOC's (``../shared/jsoc-api.md`` §3, as drms sends them).
+
+A `Connection` can also speak to a metadata mirror laid out as drms's ``kis``
+server configuration is (`sunpy_jsocx.mirror`): its CGIs under ``cgi-bin/``, the
+series list from ``show_series``, and no exports or downloads, which raise
+`MirrorOnlyError` before anything is sent.
 """
 
 from __future__ import annotations
@@ -39,10 +44,11 @@ from urllib.parse import quote_plus, urlencode
 from sunpy import log
 
 from sunpy_jsocx.config import current_server
+from sunpy_jsocx.mirror import JSOC_LAYOUT, Layout, Mirror, no_data_message
 from sunpy_jsocx.seriesinfo import SeriesInfo
 
-__all__ = ["Connection", "connection", "JSOCError", "JSOCUnreachable", "RetryPolicy", "RETRY", "USER_AGENT",
-           "MAX_GET_URL"]
+__all__ = ["Connection", "connection", "mirror_connection", "JSOCError", "JSOCUnreachable", "MirrorOnlyError",
+           "RetryPolicy", "RETRY", "USER_AGENT", "MAX_GET_URL"]
 
 _connections: dict[str, Connection] = {}
 _lock = threading.Lock()
@@ -90,6 +96,14 @@ class JSOCError(RuntimeError):
 
 class JSOCUnreachable(JSOCError, ConnectionError):
     """JSOC could not be reached, or kept failing, after every retry."""
+
+
+class MirrorOnlyError(JSOCError):
+    """
+    An export or a download was asked of a metadata mirror, which has neither.
+
+    Raised before any request, for a table that a mirror answered (see `sunpy_jsocx.mirror`).
+    """
 
 
 @dataclass(frozen=True)
@@ -156,11 +170,18 @@ class Connection:
         How failing calls are retried (default `RETRY`).
     sleep
         Used for the pauses between tries (inject a fake one in tests).
+    layout
+        Where the server keeps its CGIs and which it has (default: JSOC's;
+        `sunpy_jsocx.mirror.KIS_LAYOUT` for KIS).
     """
 
-    def __init__(self, url: str, *, retry: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None):
+    def __init__(self, url: str, *, retry: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None,
+                 layout: Layout = JSOC_LAYOUT):
         self.url = url if url.endswith("/") else url + "/"
-        self.cgi = self.url + "cgi-bin/ajax/"
+        self.layout = layout
+        self.cgi = self.url + layout.cgi_path
+        #: How messages name the server: ``JSOC at URL`` or ``the KIS mirror at URL``.
+        self.label = f"JSOC at {self.url}" if layout is JSOC_LAYOUT else f"the {layout.name} mirror at {self.url}"
         self.retry = retry or RETRY
         self.sleep = sleep
         self._opener = urllib.request.build_opener()  # honours the *_PROXY environment variables
@@ -172,7 +193,9 @@ class Connection:
         self.calls: dict[str, int] = {}
 
     def __repr__(self) -> str:
-        return f"<Connection {self.url}>"
+        if self.layout is JSOC_LAYOUT:
+            return f"<Connection {self.url}>"
+        return f"<Connection {self.url} ({self.layout.name} mirror)>"
 
     # ---------------------------------------------------------------- HTTP
     def _once(self, cgi: str, query: str, post: bool) -> dict[str, Any]:
@@ -215,12 +238,12 @@ class Connection:
             except Exception as error:  # noqa: BLE001 (sorted into transient and final below)
                 if not _is_transient(error):
                     if isinstance(error, urllib.error.HTTPError):
-                        raise JSOCError(f"JSOC at {self.url} refused {op}: {_describe(error)}",
+                        raise JSOCError(f"{self.label} refused {op}: {_describe(error)}",
                                         error.code) from None
                     raise
                 if attempt == len(pauses):
                     raise JSOCUnreachable(
-                        f"JSOC at {self.url} did not answer {op} after {attempt + 1} tries "
+                        f"{self.label} did not answer {op} after {attempt + 1} tries "
                         f"(last: {_describe(error)}); check the server and your network, or try again later"
                     ) from None
                 log.debug(f"JSOC {op} failed ({_describe(error)}); trying again in {pauses[attempt]:g} s")
@@ -229,6 +252,8 @@ class Connection:
 
     # ---------------------------------------------------------------- metadata
     def series(self, regex: str | None = None, *, full: bool = False) -> list:
+        if self.layout.series_cgi == "show_series":
+            return self._show_series(regex, full=full)
         params = {"dbhost": "hmidb2"}
         if regex is not None:
             params["filter"] = regex
@@ -238,6 +263,18 @@ class Connection:
         if d.get("errMsg"):
             raise JSOCError(f"JSOC refused the series filter {regex!r}: {d['errMsg']}")
         return list(d.get("seriesList") or [])
+
+    def _show_series(self, regex: str | None, *, full: bool) -> list:
+        """The series list from plain ``show_series`` (drms's ``kis`` configuration), as `series` gives it."""
+        params = {} if regex is None else {"filter": regex}
+        d = self.call("show_series", params, op="show_series")
+        if _status(d, 0) != 0:
+            raise JSOCError(f"{self.label} refused the series filter {regex!r}: "
+                            f"{str(d.get('error') or '').strip()}", _status(d, 0), d)
+        names = [n for n in d.get("names") or [] if isinstance(n, dict) and isinstance(n.get("name"), str)]
+        if full:
+            return [{n["name"]: {"description": str(n.get("note") or "")}} for n in names]
+        return [n["name"] for n in names]
 
     def info(self, series: str) -> SeriesInfo:
         """Series metadata, fetched once per server and series per process (and cached on disk)."""
@@ -293,7 +330,12 @@ class Connection:
         return d
 
     # ---------------------------------------------------------------- exports
+    def _exports_here(self, what: str) -> None:
+        if not self.layout.exports:
+            raise MirrorOnlyError(no_data_message(self.label, what))
+
     def check_address(self, email: str) -> bool:
+        self._exports_here("check an e-mail address")
         if email.lower() in self._emails:
             return True
         # JSOC decodes the address twice (jsoc-api.md §3.6), as drms sends it.
@@ -307,11 +349,13 @@ class Connection:
 
     def exp_request(self, ds: str, notify: str, *, method: str, protocol: str,
                     filenamefmt: str | None = None, process: dict | None = None) -> dict[str, Any]:
+        self._exports_here("export")
         params = exp_request_params(ds, notify, method=method, protocol=protocol, filenamefmt=filenamefmt,
                                     process=process)
         return self.call("jsoc_fetch", params, op="exp_request")
 
     def exp_status(self, requestid: str) -> dict[str, Any]:
+        self._exports_here(f"look up export {requestid}")
         return self.call("jsoc_fetch", {"op": "exp_status", "requestid": requestid}, op="exp_status",
                          may_post=False)
 
@@ -319,6 +363,8 @@ class Connection:
         """Download URL of a server path (``/SUM…/file`` or an export file)."""
         from urllib.parse import urljoin
 
+        if not self.layout.downloads:
+            raise MirrorOnlyError(no_data_message(self.label, "download"))
         return urljoin(self.url, path.lstrip("/"))
 
 
@@ -456,10 +502,24 @@ def _canonical_name(asked: str, struct: dict) -> str:
 
 
 def connection(server: str | None = None) -> Connection:
-    """The (cached) connection to ``server``, or to the current server."""
+    """
+    The (cached) connection to ``server``, or to the current server.
+
+    A server first reached as a mirror (`mirror_connection`) keeps its mirror's
+    layout, so that a table a mirror answered refuses exports and downloads.
+    """
     url = current_server(server)
     with _lock:
         conn = _connections.get(url)
         if conn is None:
             conn = _connections[url] = Connection(url)
+    return conn
+
+
+def mirror_connection(mirror: Mirror) -> Connection:
+    """The (cached) connection to a metadata mirror, in its layout (see `sunpy_jsocx.mirror`)."""
+    with _lock:
+        conn = _connections.get(mirror.url)
+        if conn is None or conn.layout != mirror.layout:
+            conn = _connections[mirror.url] = Connection(mirror.url, layout=mirror.layout)
     return conn
