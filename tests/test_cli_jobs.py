@@ -335,3 +335,29 @@ def test_subprocess_ctrl_c_is_one_line_status_130_and_leaves_no_partial_file(tmp
         b"interrupted; run the same command again to go on where it stopped")
     assert served < 20
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+# ---------------------------------------------------------------- a fast --help
+def _imported_by(*argv) -> set[str]:
+    """The modules a fresh interpreter imports for ``argv`` (from ``-X importtime``)."""
+    out = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return {line.rsplit("|", 1)[1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_help_does_not_import_the_client_sunpy_or_astropy():
+    """``python -m sunpy_jsocx --help`` took over a second importing sunpy.net through the client."""
+    modules = _imported_by("-m", "sunpy_jsocx", "--help")
+    assert "sunpy_jsocx.cli" in modules
+    assert not {"sunpy_jsocx.client", "sunpy.net", "astropy", "astropy.table"} & modules
+    assert not {"sunpy_jsocx.client", "sunpy.net"} & _imported_by("-m", "sunpy_jsocx", "fetch", "--help")
+
+
+def test_import_still_registers_the_client_with_fido_in_either_order():
+    for code in ("from sunpy.net import Fido, attrs as a; import sunpy_jsocx; print(a.jsocx.Series.__name__)",
+                 "import sunpy_jsocx; from sunpy.net import Fido, attrs as a; print(a.jsocx.Series.__name__, "
+                 "'JSOCXClient' in [c.__name__ for c in Fido.registry])",
+                 "import sunpy_jsocx; print(sunpy_jsocx.JSOCXClient.__name__, sunpy_jsocx.use_mirror.__name__)"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.split() in (["Series"], ["Series", "True"], ["JSOCXClient", "use_mirror"]), out.stdout
