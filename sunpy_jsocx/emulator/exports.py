@@ -20,9 +20,10 @@ import numpy as np
 
 from sunpy_jsocx import jsoctime
 from sunpy_jsocx.emulator.images import parse_image_args
+from sunpy_jsocx.emulator.movie import movie_name
 from sunpy_jsocx.emulator.records import EXPORT_SERIES_CODE, QueryError, RecordBatch, RecordStore
 
-__all__ = ["Export", "ExportManager", "ExportFile", "ALLOWED_PROCESSING"]
+__all__ = ["Export", "ExportManager", "ExportFile", "ALLOWED_PROCESSING", "MOVIE_RECORD"]
 
 REQUEST_ID_RE = re.compile(r"^JSOC_[0-9]{8}_[0-9]+(_X)?(_IN)?$")
 #: Processing steps jsoc_fetch accepts (jsoc-api.md §3.7).
@@ -96,15 +97,28 @@ def _printf(spec: str, value: str) -> str:
 _BYTES_PER_PIXEL = {"char": 1, "short": 2, "int": 4, "longlong": 8, "float": 4, "double": 8}
 
 
+#: The record name JSOC's index gives an export's movie (lm-jps/drms base/export/scripts/
+#: jsoc_export_as_images: ``printf "movie of the following data\t$seriesname.$mvtype"``);
+#: drms recognises the movie by its ``movie`` prefix.
+MOVIE_RECORD = "movie of the following data"
+
+
 @dataclass
 class ExportFile:
-    """One file of an export: which record and segment it holds, and how it is made."""
+    """
+    One file of an export: which record and segment it holds, and how it is made.
+
+    ``kind`` is ``"data"`` for a record's file (FITS, as-is or JPEG) and ``"movie"`` for the
+    MP4 of an ``mp4`` export, which is made of the export's JPEG frames (its ``batch``,
+    ``index`` and ``segment`` are those of the first frame).
+    """
 
     filename: str
     record: str
     batch: RecordBatch
     index: int
     segment: str
+    kind: str = "data"
 
 
 @dataclass
@@ -176,11 +190,16 @@ class ExportManager:
         before the request appears, as real JSOC sometimes does.
     image_size
         Pixel size of generated images, for size estimates.
+    movies
+        Whether ``mp4`` exports are accepted: the server that owns this manager must then
+        serve the ``kind="movie"`` file of an export as an MP4 of its JPEG frames
+        (:func:`sunpy_jsocx.emulator.movie.mp4_from_jpegs`). Without it ``mp4`` is refused
+        (status 4), never answered with other files.
     """
 
     def __init__(self, store: RecordStore, *, clock, staging_delay: float = 0.0, registered=(),
                  size_limit_mb: int = 100_000, notfound_polls: int = 0, image_size: int = 128,
-                 pending_per_email: int = 1):
+                 pending_per_email: int = 1, movies: bool = False):
         self.store = store
         self.clock = clock
         self.staging_delay = float(staging_delay)
@@ -189,6 +208,7 @@ class ExportManager:
         self.notfound_polls = notfound_polls
         self.image_size = image_size
         self.pending_per_email = pending_per_email
+        self.movies = bool(movies)
         self.exports: dict[str, Export] = {}
         self.by_sunum: dict[int, Export] = {}
         self._day_counter: dict[str, int] = {}
@@ -259,22 +279,24 @@ class ExportManager:
             return {"status": 4, "error": f"Method {method} is not supported; use url, url_quick or url-tar.",
                     "contact": "jsoc_help@jsoc.stanford.edu"}
         # Protocols: JSOC's jsoc_fetch knows as-is, fits, jpg, mpg and mp4 (jsoc-api.md §3.7, §5.1).
-        # Movies cannot be written faithfully here (no MPEG encoder), so they are refused the way
+        # mp4 is JPEG frames plus an MP4 of them (movie.py) when the server serves movies; mpg
+        # (MPEG-1) cannot be written here. A movie that cannot be made is refused the way
         # jsoc_fetch refuses a request it cannot process, never answered with other files.
-        if protocol_name in ("mp4", "mpg"):
+        if protocol_name == "mpg" or (protocol_name == "mp4" and not self.movies):
+            other = "mp4 or jpg" if self.movies else "jpg for images"
             return {"status": 4, "error": f"Cannot process your request. Protocol {protocol_name} (movies) is not "
-                    "available from this JSOC emulator; use protocol jpg for images, or fits or as-is.",
+                    f"available from this JSOC emulator; use protocol {other}, or fits or as-is.",
                     "contact": "jsoc_help@jsoc.stanford.edu"}
-        if protocol_name not in ("as-is", "fits", "jpg"):
+        if protocol_name not in ("as-is", "fits", "jpg", "mp4"):
             return {"status": 4, "error": f"Cannot process your request. Unknown protocol {protocol_name!r}; "
                     "valid protocols are as-is, fits, jpg, mpg and mp4.",
                     "contact": "jsoc_help@jsoc.stanford.edu"}
-        if protocol_name == "jpg":
+        if protocol_name in ("jpg", "mp4"):
             try:
                 parse_image_args(protocol)
             except ValueError as e:
-                return {"status": 4, "error": f"Cannot process your request. Bad jpg protocol arguments: {e}",
-                        "contact": "jsoc_help@jsoc.stanford.edu"}
+                return {"status": 4, "error": f"Cannot process your request. Bad {protocol_name} protocol arguments: "
+                        f"{e}", "contact": "jsoc_help@jsoc.stanford.edu"}
         # Refused here, so that status polls never meet a format they cannot apply.
         bad_fmt = check_filenamefmt(filenamefmt) if filenamefmt else None
         if bad_fmt:
@@ -298,13 +320,14 @@ class ExportManager:
             return {"status": 4, "error": msg, "contact": "jsoc_help@jsoc.stanford.edu"}
         if any(b.model.lname.startswith("jsoc.export") for b in batches):
             return {"status": 4, "error": "Export}} of jsoc_export series not allowed."}
-        if protocol_name == "jpg":
+        if protocol_name in ("jpg", "mp4"):
             flat = [(b.model, s) for b in batches for s in self._segments(b)
                     if not _image_segment(b.model, s)]
             if flat:
                 m, s = flat[0]
                 return {"status": 4, "error": f"Cannot process your request. Segment {s} of {m.name} is not an image; "
-                        "the jpg protocol exports image segments only.", "contact": "jsoc_help@jsoc.stanford.edu"}
+                        f"the {protocol_name} protocol exports image segments only.",
+                        "contact": "jsoc_help@jsoc.stanford.edu"}
         # 4. duplicates
         for e in self.exports.values():
             if (e.ds == ds and e.method == method and e.protocol == protocol and e.filenamefmt == filenamefmt
@@ -382,7 +405,7 @@ class ExportManager:
         files = []
         proto = exp.protocol.split(",")[0].lower()
         asis = proto == "as-is"
-        ext = ".jpg" if proto == "jpg" else ".fits"
+        ext = ".jpg" if proto in ("jpg", "mp4") else ".fits"
         mod = bool(exp.steps)
         seen: set[str] = set()
         for b in exp.batches:
@@ -400,7 +423,16 @@ class ExportManager:
                     seen.add(fname)
                     record = f"{names[i]}{{{s}}}" if asis else names[i]
                     files.append(ExportFile(fname, record, b, i, s))
+        if proto == "mp4" and files:  # JSOC's index lists the movie first, then the frames
+            first = files[0]
+            files.insert(0, ExportFile(movie_name(exp.ds), MOVIE_RECORD, first.batch, first.index, first.segment,
+                                       kind="movie"))
         return files
+
+    @staticmethod
+    def frames(exp: Export) -> list[ExportFile]:
+        """The JPEG frames of an ``mp4`` export's movie, in order (its files but the movie)."""
+        return [f for f in exp.files if f.kind != "movie"]
 
     def _filename(self, fmt: str, b: RecordBatch, i: int, segment: str, asis: bool, mod: bool,
                   ext: str = ".fits") -> str:

@@ -9,20 +9,25 @@ The emulator applies the scaling, the ``min``/``max`` clip and the binning (``si
 colour tables (``aia_304.lut``, ``HMI_mag.lut``, ...) are not public data here, so every
 image is grey; solar north is up, as in JSOC's images (the first FITS row is the bottom row).
 
-Movies (``mp4``, ``mpg``) are not made: nothing installed writes MPEG faithfully, so the
-emulator refuses those requests (see :mod:`sunpy_jsocx.emulator.exports`).
+JSOC writes its JPEGs with ``pnmtojpeg -quality=95`` (lm-jps/drms
+``base/export/scripts/jsoc_export_as_images``); so does the emulator. The ``mp4`` protocol
+uses the same frames, joined into an MP4 by :mod:`sunpy_jsocx.emulator.movie`; ``mpg``
+(MPEG-1) is refused (see :mod:`sunpy_jsocx.emulator.exports`).
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 
-__all__ = ["IMAGE_SCALINGS", "parse_image_args", "jpeg_bytes"]
+__all__ = ["IMAGE_SCALINGS", "JPEG_QUALITY", "parse_image_args", "jpeg_bytes"]
 
 #: Scalings JSOC's export page offers for the jpg protocol (jsoc-api.md §3.7).
 IMAGE_SCALINGS = ("MINMAX", "MINMAXGIVEN", "LOG", "SQRT", "MAG")
+#: JPEG quality of JSOC's export images (``pnmtojpeg -quality=95`` in jsoc_export_as_images).
+JPEG_QUALITY = 95
 
 
 def parse_image_args(protocol: str) -> dict[str, str]:
@@ -75,11 +80,12 @@ def _bin(data: np.ndarray, k: int) -> np.ndarray:
     ny, nx = (data.shape[0] // k) * k, (data.shape[1] // k) * k
     if ny == 0 or nx == 0:
         return data
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block (off the disk) stays NaN
         return np.nanmean(data[:ny, :nx].reshape(ny // k, k, nx // k, k), axis=(1, 3))
 
 
-def jpeg_bytes(data: np.ndarray, args: dict[str, str], *, quality: int = 90) -> bytes:
+def jpeg_bytes(data: np.ndarray, args: dict[str, str], *, quality: int = JPEG_QUALITY) -> bytes:
     """
     Render a 2-D array as a grey JPEG with JSOC's ``jpg`` protocol arguments.
 
