@@ -215,7 +215,7 @@ def _describe(error: BaseException) -> tuple[str, int]:
 
 def _os_message(error: OSError) -> str:
     where = f" ({error.filename})" if getattr(error, "filename", None) else ""
-    if error.errno == errno.ENOSPC:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"no space left on the device{where}; free some space and run the same command again"
     return f"{error.strerror or error}{where}"
 
@@ -391,13 +391,16 @@ def _human(n: float) -> str:
 
 class JobProgress:
     """
-    One progress bar over a whole fetch: files, bytes, byte rate and time left.
+    One progress bar over a whole fetch: records, files, bytes, byte rate and time left.
 
     The client writes each file to a temporary ``.<name>.<id>.part`` beside its
     target and renames it when it verifies; this watches the output folder for both
     (at most twice a second, less often in a big folder), so bytes still arriving
     count too. Files that were there before the fetch and stay untouched (the client
-    kept them) are not counted as downloaded.
+    kept them) are not counted as downloaded, nor are the job's own hidden files (its
+    manifest). Records are counted as their files arrive (``files_per_record`` each).
+    The bar counts records when the job has them, else files; its time left is
+    tqdm's estimate from the rate so far.
 
     Parameters
     ----------
@@ -407,12 +410,19 @@ class JobProgress:
         Files expected, if known.
     enabled : bool
         Draw the bar (standard error); the counting runs either way.
+    records : int or None
+        Records in the job, if known (``files_per_record`` files each).
+    files_per_record : int
+        Files each record writes (its segments).
     """
 
-    def __init__(self, path: str, total: int | None, enabled: bool):
+    def __init__(self, path: str, total: int | None, enabled: bool, *, records: int | None = None,
+                 files_per_record: int = 1):
         fixed = os.path.expanduser(str(path)).split("{", 1)[0]
         self.root = fixed if fixed.endswith(os.sep) or os.path.isdir(fixed) else (os.path.dirname(fixed) or ".")
         self.total = total
+        self.records_total = records if total is not None else None
+        self.files_per_record = max(1, int(files_per_record))
         self.enabled = enabled
         self.before = self._scan()[0]
         self.files = 0
@@ -435,7 +445,7 @@ class JobProgress:
                     continue
                 if name.startswith(".") and name.endswith(".part"):
                     partial += st.st_size
-                else:
+                elif not name.startswith("."):  # hidden: the job's manifest and its lock
                     done[full] = (st.st_size, st.st_mtime_ns)
         return done, partial
 
@@ -445,13 +455,26 @@ class JobProgress:
         self.files = len(new)
         self.bytes = sum(new) + partial
 
+    @property
+    def records(self) -> int | None:
+        """Records whose files have all arrived (None when the job's records are not known)."""
+        if self.records_total is None:
+            return None
+        return min(self.records_total, self.files // self.files_per_record)
+
+    def line(self) -> str:
+        """What follows the bar's times: files (when the bar counts records), bytes and rate."""
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = f"{_human(self.bytes)}, {_human(self.bytes / elapsed)}/s"
+        if self.records_total is None:
+            return rate
+        return f"{self.files}/{self.total} files, {rate}"
+
     def _draw(self) -> None:
         if self._bar is None:
             return
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = self.bytes / elapsed
-        self._bar.n = self.files
-        self._bar.set_postfix_str(f"{_human(self.bytes)}, {_human(rate)}/s", refresh=False)
+        self._bar.n = self.files if self.records_total is None else self.records
+        self._bar.set_postfix_str(self.line(), refresh=False)
         self._bar.refresh()
 
     def _loop(self) -> None:
@@ -467,9 +490,11 @@ class JobProgress:
             from tqdm import tqdm
 
             _ACTIVE.append(self)  # closed by main() whatever happens, even a Ctrl-C right here
-            self._bar = tqdm(total=self.total, unit="file", desc="JSOC fetch", file=sys.stderr, dynamic_ncols=True,
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} files "
-                                        "[{elapsed}<{remaining}{postfix}]")
+            unit = "files" if self.records_total is None else "records"
+            total = self.total if self.records_total is None else self.records_total
+            self._bar = tqdm(total=total, unit=unit[:-1], desc="JSOC fetch", file=sys.stderr, dynamic_ncols=True,
+                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} " + unit +
+                                        " [{elapsed}<{remaining}{postfix}]")
             self._thread = threading.Thread(target=self._loop, name="jsocx-progress", daemon=True)
             self._thread.start()
         return self
@@ -578,7 +603,9 @@ def _fetch(client, args) -> int:
     if not len(res):
         print(f"0 files, 0 B into {args.path}; 0 errors")
         return OK
-    with JobProgress(args.path, _expected_files(res), _progress_wanted(args)) as progress:
+    files = _expected_files(res)
+    with JobProgress(args.path, files, _progress_wanted(args), records=len(res),
+                     files_per_record=max(1, (files or 0) // len(res))) as progress:
         results = client.fetch(res, path=args.path, progress=False, timeout=args.timeout)
         return _report(results, progress, args.path)
 
@@ -616,23 +643,43 @@ def _report(results, progress: JobProgress, path: str) -> int:
           flush=True)
     if not errors:
         return OK
-    full = False
     staging: list[str] = []  # exports that timed out: they go on at JSOC
-    for err in errors:
+    full = [err for err in errors if _disk_full(err.exception)]
+    others = [err for err in errors if not _disk_full(err.exception)]
+    for err in others[:MAX_LISTED]:
         exc = err.exception
-        cause = getattr(exc, "__cause__", None)
-        full = full or any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in (exc, cause))
         what = _os_message(exc) if isinstance(exc, OSError) and not isinstance(exc, TimeoutError) else \
             (str(exc) or type(exc).__name__)
         if isinstance(exc, TimeoutError):
             staging += re.findall(r"JSOC_\d{8}_\d+", what)[:1]
         _say(f"failed: {err.filepath_partial or err.url}: {what}")
+    if len(others) > MAX_LISTED:
+        _say(f"failed: {len(others) - MAX_LISTED} more (run with -v to see what the client did)")
     staging = list(dict.fromkeys(staging))
-    if staging and len(staging) == len(errors):
+    if full:
+        # A full disk fails every file after it: one line, not one per file.
+        _say(f"error: no space left on the device ({_where(full[0], path)}); {_plural(len(full), 'file')} not "
+             "written; free some space, then run the same command again (complete files are kept)")
+    elif staging and len(staging) == len(errors):
         _say(f"error: {_plural(len(staging), 'export')} still staging at JSOC; download later with: "
              f"python -m sunpy_jsocx get {' '.join(staging)} --path {path}")
     else:
-        hint = "free some space, then " if full else ""
-        _say(f"error: {_plural(len(errors), 'part')} failed; {hint}run the same command again to retry them "
+        _say(f"error: {_plural(len(errors), 'part')} failed; run the same command again to retry them "
              "(complete files are kept)")
     return FAILED
+
+
+#: Failures listed one a line at the end of a fetch; more are counted on one more line.
+MAX_LISTED = 10
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether a download failed because the disk (or quota) is full."""
+    return any(isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
+               for e in (exc, getattr(exc, "__cause__", None)))
+
+
+def _where(err, path: str) -> str:
+    """The folder a failed file was going to (else the job's path)."""
+    target = err.filepath_partial or ""
+    return os.path.dirname(str(target)) or str(path)

@@ -42,7 +42,8 @@ def lines(text: str) -> list[str]:
 
 
 def files_in(path) -> list[str]:
-    return sorted(p.name for p in path.iterdir())
+    """The files a user sees (not the job's hidden manifest)."""
+    return sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
 
 
 # ---------------------------------------------------------------- search
@@ -150,12 +151,29 @@ def test_fetch_url_tar_writes_one_tar(emu, capsys, tmp_path):
 
 
 def test_fetch_shows_one_progress_bar_over_the_job(emu, capsys, tmp_path):
+    """Records done of records, elapsed < time left, files, bytes and the byte rate, on one line."""
     status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path), "--progress")
     assert status == 0
     final = err.replace("\r", "\n").strip().splitlines()[-1]
-    size = cli._human(sum(p.stat().st_size for p in tmp_path.iterdir()))
-    assert re.search(r"JSOC fetch: 100%\|.*\| 4/4 files \[.*<.*, " + re.escape(size) + r", .*B/s\]", final), final
+    size = cli._human(sum(p.stat().st_size for p in tmp_path.iterdir() if not p.name.startswith(".")))
+    assert re.fullmatch(r"JSOC fetch: 100%\|.*\| 4/4 records \[\d\d:\d\d<\d\d:\d\d, 4/4 files, "
+                        + re.escape(size) + r", [\d.]+ [kMG]?B/s\]", final.strip()), final
     assert "Files Downloaded" not in err  # the client's own per-batch bar is off
+
+
+def test_progress_counts_records_files_and_bytes_not_the_jobs_hidden_files(tmp_path):
+    (tmp_path / "kept.fits").write_bytes(b"k" * 10)  # there before: not counted
+    progress = cli.JobProgress(str(tmp_path), 6, False, records=3, files_per_record=2)
+    (tmp_path / "a.fits").write_bytes(b"a" * 100)
+    (tmp_path / "b.fits").write_bytes(b"b" * 100)
+    (tmp_path / "c.fits").write_bytes(b"c" * 100)
+    (tmp_path / ".d.fits.1234.part").write_bytes(b"d" * 50)  # arriving
+    (tmp_path / ".jsocx-job-0123abcd.json").write_text("{}" * 400)  # the job's manifest
+    (tmp_path / ".jsocx-job-0123abcd.lock").write_text("")
+    progress._count()
+    assert (progress.files, progress.records, progress.bytes) == (3, 1, 350)
+    assert progress.line().startswith("3/6 files, 350 B, ")
+    assert cli.JobProgress(str(tmp_path), None, False, records=3).records is None  # url-tar: files only
 
 
 # ---------------------------------------------------------------- stage and get
@@ -233,20 +251,19 @@ def test_bad_arguments_are_one_line(emu, capsys, tmp_path):
     assert status == cli.USAGE and len(lines(err)) == 1 and "NOSUCHKEY" in err
 
 
-def test_full_disk_lists_each_failure_and_keeps_nothing_half_written(emu, capsys, tmp_path, monkeypatch):
+def test_full_disk_is_one_line_and_keeps_nothing_half_written(emu, capsys, tmp_path, monkeypatch):
     def full(tmp, data):
         with open(tmp, "wb") as fh:
             fh.write(data[:100])
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
 
     monkeypatch.setattr("sunpy_jsocx.download._write", full)
-    status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
+    status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path), "--progress")
     assert status == cli.FAILED
     assert "0 files, 0 B" in out and "4 errors" in out
-    errs = lines(err)
-    assert len(errs) == 5
-    assert all(line.startswith("failed: ") and "no space left on the device" in line for line in errs[:4])
-    assert errs[4].startswith("error: 4 parts failed; free some space, then run the same command again")
+    after_bar = err.replace("\r", "\n").split("files, ")[-1].split("\n", 1)[1]  # what follows the bar's line
+    assert lines(after_bar) == [f"error: no space left on the device ({tmp_path}); 4 files not written; free some "
+                                "space, then run the same command again (complete files are kept)"]
     assert files_in(tmp_path) == []  # no temporary file, nothing that looks complete
 
     monkeypatch.undo()
@@ -270,6 +287,21 @@ def test_what_ends_a_fetch_is_one_line_and_a_status(emu, capsys, tmp_path, monke
     got, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
     assert got == status
     assert len(lines(err)) == 1 and err.startswith(message), err
+
+
+def test_many_failures_are_listed_up_to_ten_then_counted(capsys):
+    from types import SimpleNamespace
+
+    errors = [SimpleNamespace(exception=OSError(errno.EACCES, "Permission denied"), filepath_partial=f"d/{i}.fits",
+                              url=f"http://x/{i}") for i in range(25)]
+    results = type("Results", (list,), {"errors": errors})()  # parfive.Results: the files, and .errors
+    status = cli._report(results, cli.JobProgress("d", None, False), "d")
+    assert status == cli.FAILED
+    errs = lines(capsys.readouterr().err)
+    assert len(errs) == 12
+    assert errs[0] == "failed: d/0.fits: Permission denied" and errs[10] == "failed: 15 more (run with -v to see " \
+        "what the client did)"
+    assert errs[11].startswith("error: 25 parts failed; run the same command again")
 
 
 def test_closed_pipe_ends_quietly(emu, capsys, monkeypatch):
