@@ -73,7 +73,9 @@ def _option_fields() -> list[tuple[dataclasses.Field, type, bool]]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: ``--host``, ``--port`` and one option per `EmulatorConfig` field."""
     p = argparse.ArgumentParser(prog="python -m sunpy_jsocx.emulator",
-                                description="Run an offline emulator of the Stanford JSOC web API.")
+                                description="Run an offline emulator of the Stanford JSOC web API.",
+                                epilog="With --data DIR it serves the downloaded FITS files under DIR instead "
+                                       "(see python -m sunpy_jsocx.emulator --data DIR --help).")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, loopback only)")
     p.add_argument("--port", type=int, default=0, help="port (default: 0, a free port)")
     docs = _field_docs()
@@ -131,7 +133,17 @@ def config_from_args(args: argparse.Namespace) -> dict:
 
 
 def main(argv=None) -> int:
-    """Run the emulator until SIGTERM or Ctrl-C; returns the exit status."""
+    """
+    Run the emulator until SIGTERM or Ctrl-C; returns the exit status.
+
+    With ``--data DIR`` it serves the FITS files under ``DIR`` instead
+    (`sunpy_jsocx.emulator.mirror`, the same as ``python -m sunpy_jsocx serve DIR``).
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if any(a == "--data" or a.startswith("--data=") for a in argv):
+        from sunpy_jsocx.emulator.mirror import main as serve_main
+
+        return serve_main(argv, prog="python -m sunpy_jsocx.emulator")
     args = build_parser().parse_args(argv)
     problem = _check(args)
     if problem:

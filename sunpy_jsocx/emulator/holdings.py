@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sunpy import log
 
 from sunpy_jsocx import jsoctime
@@ -56,22 +57,30 @@ _SAMPLE = 4096
 
 
 # ---------------------------------------------------------------------------- FITS headers
-@dataclass
 class Header:
-    """One HDU's header: its cards, where its data starts and how long the data is."""
+    """One HDU's header: its raw cards, where its data starts and how long the data is."""
 
-    cards: list[str]
-    data_offset: int
-    data_size: int
+    def __init__(self, raw: bytes, data_offset: int, data_size: int):
+        self.raw = raw
+        self.data_offset = data_offset
+        self.data_size = data_size
 
-    def index(self) -> dict[str, int]:
-        """Card number of each keyword name (the first card of that name)."""
-        out: dict[str, int] = {}
-        for i, card in enumerate(self.cards):
-            name = _card_name(card)
-            if name not in out:
-                out[name] = i
-        return out
+    @property
+    def cards(self) -> list[str]:
+        """The non-blank cards before ``END``."""
+        text = self.raw.decode("ascii", errors="replace")
+        cards = [text[i:i + _CARD] for i in range(0, len(text), _CARD)]
+        return [c for c in cards if c.strip()]
+
+    def card(self, name: str) -> str | None:
+        """The first card of keyword ``name`` (a search of the raw bytes, card-aligned)."""
+        key = name.ljust(8).encode("ascii", errors="replace") + b"="
+        pos = self.raw.find(key)
+        while pos >= 0 and pos % _CARD:
+            pos = self.raw.find(key, pos + 1)
+        if pos < 0:
+            return None
+        return self.raw[pos:pos + _CARD].decode("ascii", errors="replace")
 
 
 def _card_name(card: str) -> str:
@@ -80,12 +89,17 @@ def _card_name(card: str) -> str:
     return card[:8].rstrip()
 
 
-def _int_card(cards: dict[str, str], name: str, default: int = 0) -> int:
-    value = cards.get(name)
-    if value is None:
+def _int_card(header: Header, name: str, default: int = 0) -> int:
+    card = header.card(name)
+    if card is None:
         return default
-    parsed = card_value(value)[0]
-    return parsed if isinstance(parsed, int) and not isinstance(parsed, bool) else default
+    try:
+        return int(card[10:].split("/", 1)[0])
+    except ValueError:
+        return default
+
+
+_END = re.compile(rb"END {77}")
 
 
 def read_headers(path: Path | str, *, stop_at: str = "DRMS_ID", max_hdus: int = 3) -> list[Header]:
@@ -102,50 +116,43 @@ def read_headers(path: Path | str, *, stop_at: str = "DRMS_ID", max_hdus: int = 
     """
     out: list[Header] = []
     with open(path, "rb") as f:
+        end_of_file = f.seek(0, os.SEEK_END)
         offset = 0
         for _ in range(max_hdus):
             f.seek(offset)
-            cards: list[str] = []
-            done = False
-            blocks = 0
-            while not done:
-                block = f.read(_BLOCK)
-                if len(block) < _BLOCK:
-                    if not out and not cards:
+            raw = b""
+            end = -1
+            while end < 0:
+                chunk = f.read(4 * _BLOCK)
+                if not chunk or len(chunk) % _BLOCK:
+                    if not out and not raw:
                         raise ValueError(f"{path} is not a FITS file (shorter than one block)")
                     raise ValueError(f"{path}: a FITS header with no END card")
-                blocks += 1
-                text = block.decode("ascii", errors="replace")
-                if not out and blocks == 1 and not text.startswith("SIMPLE  ="):
+                if not out and not raw and not chunk.startswith(b"SIMPLE  ="):
                     raise ValueError(f"{path} is not a FITS file")
-                for i in range(0, _BLOCK, _CARD):
-                    card = text[i:i + _CARD]
-                    if card.startswith("END") and card[3:].strip() == "":
-                        done = True
+                start = max(0, len(raw) - _CARD)
+                raw += chunk
+                for m in _END.finditer(raw, start):
+                    if m.start() % _CARD == 0:
+                        end = m.start()
                         break
-                    if card.strip():
-                        cards.append(card)
-                if blocks > 2000:
+                if len(raw) > 2000 * _BLOCK:
                     raise ValueError(f"{path}: a FITS header of more than 2000 blocks")
-            named = {}
-            for card in cards:
-                name = card[:8].rstrip()
-                if name not in named:
-                    named[name] = card
-            naxis = _int_card(named, "NAXIS")
+            blocks = end // _BLOCK + 1
+            header = Header(raw[:end], offset + blocks * _BLOCK, 0)
+            naxis = _int_card(header, "NAXIS")
             size = 0
             if naxis:
                 size = 1
                 for k in range(1, naxis + 1):
-                    size *= _int_card(named, f"NAXIS{k}")
-            bitpix = abs(_int_card(named, "BITPIX", 8))
-            size = bitpix // 8 * _int_card(named, "GCOUNT", 1) * (_int_card(named, "PCOUNT") + size)
-            data_offset = offset + blocks * _BLOCK
-            out.append(Header(cards, data_offset, size))
-            if stop_at in named:
+                    size *= _int_card(header, f"NAXIS{k}")
+            bitpix = abs(_int_card(header, "BITPIX", 8))
+            header.data_size = bitpix // 8 * _int_card(header, "GCOUNT", 1) * (_int_card(header, "PCOUNT") + size)
+            out.append(header)
+            if header.card(stop_at) is not None:
                 break
-            offset = data_offset + -(-size // _BLOCK) * _BLOCK
-            if f.seek(0, os.SEEK_END) <= offset:
+            offset = header.data_offset + -(-header.data_size // _BLOCK) * _BLOCK
+            if end_of_file <= offset:
                 break
     return out
 
@@ -317,6 +324,15 @@ def _value_text(value: object, kind: str | None, kw: dict | None) -> str:
     return str(value)
 
 
+def _real_type(value: object) -> str:
+    """``float`` for a value a 32-bit float prints back exactly (CFITSIO's %.9G), else ``double``."""
+    try:
+        v = float(value)
+        return "float" if float(f"{np.float32(v):.9G}") == v else "double"
+    except (TypeError, ValueError, OverflowError):
+        return "double"
+
+
 def infer_struct(series: str, primekeys: Iterable[str], header: dict[str, tuple[object, str, str | None]],
                  segments: Iterable[str]) -> dict:
     """
@@ -336,7 +352,7 @@ def infer_struct(series: str, primekeys: Iterable[str], header: dict[str, tuple[
         if u:
             units, note = u.group(1), note[u.end():]
         note = note.replace("(MISSING)", "").strip()
-        typ = {"int": "int", "float": "double", "logical": "int"}.get(kind or "", "string")
+        typ = {"int": "int", "float": _real_type(value), "logical": "int"}.get(kind or "", "string")
         if kind == "string" and isinstance(value, str):
             t = _JSOC_TIME.match(value)
             if t:
@@ -403,7 +419,13 @@ class HeldSeries:
         return next((s for s in self.struct["segments"] if s["name"].lower() == low), None)
 
     def time_step(self, key: str) -> float:
-        """A slotted time key's slot length in seconds (0: not slotted or unknown)."""
+        """
+        A slotted time key's slot length in seconds (0: not slotted or unknown). Without a
+        cached structure it is the held records' spacing, when every gap between them is
+        a whole number of the smallest one (as on a slotted key's grid).
+        """
+        if self.cached_struct is None:
+            return self._spacing(key)
         for info in self.struct.get("primekeysinfo", []):
             if info.get("name", "").upper() == key.upper() and info.get("slotted"):
                 try:
@@ -411,6 +433,23 @@ class HeldSeries:
                 except ValueError:
                     return 0.0
         return 0.0
+
+    def _spacing(self, key: str) -> float:
+        cache = self.__dict__.setdefault("_spacings", {})
+        if key not in cache:
+            times = []
+            for r in self.records.values():
+                try:
+                    times.append(jsoctime.parse_time(r.pk_text.get(key, "")))
+                except (jsoctime.JSOCTimeError, ValueError):
+                    continue
+            ordered = sorted(set(times))
+            gaps = [b - a for a, b in zip(ordered, ordered[1:])]
+            step = min(gaps) if gaps else 0.0
+            if step < 1e-3 or any(abs(g / step - round(g / step)) > 1e-6 for g in gaps):
+                step = 0.0
+            cache[key] = step
+        return cache[key]
 
     def record_keywords(self, record: HeldRecord) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -533,7 +572,7 @@ class Holdings:
             self.skipped.append((path, str(e)))
             headers = []
         if headers:
-            idx = next((i for i, h in enumerate(headers) if any(c.startswith("DRMS_ID ") for c in h.cards)), None)
+            idx = next((i for i, h in enumerate(headers) if h.card("DRMS_ID") is not None), None)
             if idx is None:
                 image = next((i for i, h in enumerate(headers) if h.data_size), len(headers) - 1)
                 h = headers[image]
@@ -541,17 +580,15 @@ class Holdings:
                                 data_offset=h.data_offset, data_size=h.data_size)
             else:
                 h = headers[idx]
-                named = {}
-                for card in h.cards:
-                    named.setdefault(_card_name(card), card)
-                drms_id = card_value(named["DRMS_ID"])[0]
+                drms_id = card_value(h.card("DRMS_ID"))[0]
                 parts = str(drms_id).split(":") if drms_id is not None else []
                 if len(parts) == 3 and parts[1].strip().isdigit():
-                    pk_value = card_value(named["PRIMARYK"])[0] if "PRIMARYK" in named else ""
+                    pk_card = h.card("PRIMARYK")
+                    pk_value = card_value(pk_card)[0] if pk_card else ""
                     pks = tuple(k.strip() for k in str(pk_value or "").split(",") if k.strip())
                     cards = {}
                     for k in pks:
-                        card = named.get(fits_keyword_name(k)) or named.get(k)
+                        card = h.card(_fits_name(k)) or h.card(k)
                         if card is not None:
                             cards[k] = card
                     held = HeldFile(path, st.st_size, st.st_mtime_ns, "fits", parts[0].strip(), int(parts[1]),
@@ -670,12 +707,32 @@ class Holdings:
         return Path(path) in self.files
 
 
+_FITS_NAMES: dict[str, str] = {}
+
+
+def _fits_name(drms_name: str) -> str:
+    name = _FITS_NAMES.get(drms_name)
+    if name is None:
+        name = _FITS_NAMES[drms_name] = fits_keyword_name(drms_name)
+    return name
+
+
 def _record_name_value(value: object, kind: str | None) -> str:
     """A prime-key value as a record name prints it (times to the second unless finer)."""
     if value is None:
         return ""
     if kind == "string" and isinstance(value, str):
         m = _JSOC_TIME.match(value)
+        iso = _ISO_TIME.match(value)
+        if iso:
+            # ISO keys (AIA's T_REC): JSOC names the record with seconds and a Z
+            frac = iso.group(2) or ""
+            base = value.rstrip("Z")
+            if frac and not frac.strip(".0"):
+                base = base[:-len(frac)]
+            return base + "Z"
+        if m and m.group(2) and not m.group(2).strip(".0"):
+            return value.replace(m.group(2), "", 1) if value.count(m.group(2)) == 1 else value
         if m:
             try:
                 t = jsoctime.parse_time(value)

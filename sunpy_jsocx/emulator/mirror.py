@@ -648,9 +648,12 @@ def _exp_request(state: _MirrorState, q: dict[str, str]) -> dict:  # noqa: PLR09
                                  "filename": f"{state.recdir(r)}/{_stored_name(seg)}"})
         return {"rcount": len(records), "count": len(data), "size": size, "dir": "", "data": data,
                 "requestid": "", "method": method, "protocol": protocol, "wait": 0, "status": 0}
+    # Every file is already here: the request is complete at once (JSOC's completed-export
+    # answer, as exp_status gives it), so no client waits for a staging that never happens.
     exp = state.new_export("url" if method == "url_quick" else method, protocol, files, len(records), size)
-    return {"status": 2, "requestid": exp.id, "method": exp.method, "protocol": protocol, "wait": 0,
-            "rcount": len(records), "size": size}
+    d = _index(exp)
+    d.update(status=0, rcount=len(records))
+    return d
 
 
 _ADDRESS = re.compile(r"\s*[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\s*")
