@@ -68,6 +68,8 @@ class DownloadItem:
     transform: Callable[[bytes], bytes] | None = None
     #: The record cache's key for this file (`sunpy_jsocx.recordcache`), if it is one record's file.
     cache_key: str | None = None
+    #: What the fetch's job manifest knows the file as (`sunpy_jsocx.manifest`): (part, record numbers).
+    job: tuple | None = None
 
 
 class _Transient(Exception):
@@ -230,7 +232,7 @@ def _failure(item: DownloadItem, error: BaseException) -> BaseException:
 
 
 async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, overwrite,
-               sleep) -> parfive.Results:
+               sleep, on_done=None) -> parfive.Results:
     from tqdm.auto import tqdm
 
     from sunpy_jsocx.recordcache import record_cache
@@ -250,6 +252,8 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
                 try:
                     path = await _fetch_one(session, item, overwrite, progress)
                     results.append(path=path, url=item.url)
+                    if on_done is not None:
+                        on_done(item, path)
                     if cache is not None and item.cache_key:
                         await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True)
                     break
@@ -274,7 +278,7 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
 
 
 def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress: bool = True,
-                   overwrite=False, sleep=None) -> parfive.Results:
+                   overwrite=False, sleep=None, on_done=None) -> parfive.Results:
     """
     Download files over at most ``max_conn`` connections; returns `parfive.Results`.
 
@@ -291,6 +295,9 @@ def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress
         replaces it, ``"unique"`` writes beside it under a new name.
     sleep
         Coroutine function used for the pause before a retry (inject one in tests).
+    on_done
+        ``on_done(item, path)`` is called as soon as each file is in place (a fetch's
+        job manifest records it), on the downloads' event loop: keep it quick.
 
     Examples
     --------
@@ -305,7 +312,7 @@ def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress
     """
     if not items:
         return parfive.Results()
-    coro = _run(items, max(1, int(max_conn)), progress, overwrite, sleep or pause)
+    coro = _run(items, max(1, int(max_conn)), progress, overwrite, sleep or pause, on_done)
     try:
         asyncio.get_running_loop()
     except RuntimeError:

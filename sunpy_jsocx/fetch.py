@@ -26,6 +26,7 @@ import gc
 import json
 import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +39,10 @@ from sunpy import log
 
 from sunpy_jsocx import jsoctime, transport
 from sunpy_jsocx import recordset as _recordset
+from sunpy_jsocx.addresslock import AddressLock
 from sunpy_jsocx.download import DownloadItem, download_files
-from sunpy_jsocx.export import PENDING, ExportFailed, ExportRequest, check_timeout, pending_ids
+from sunpy_jsocx.export import NOTFOUND_RETRIES, PENDING, ExportFailed, ExportRequest, check_timeout, pending_ids
+from sunpy_jsocx.manifest import GONE_AFTER, JobManifest, parse_ranges, part_key, ranges
 from sunpy_jsocx.recordcache import cache_key, record_cache
 from sunpy_jsocx.transport import JSOCError, connection
 
@@ -67,6 +70,9 @@ class _Download:
     known_keywords: dict | None = None
     # The record cache's key (sunpy_jsocx.recordcache), for one record's stored file.
     cache_key: str | None = None
+    # The job part (sunpy_jsocx.manifest) and the record numbers whose file this is.
+    part: str | None = None
+    recnums: tuple[int, ...] = ()
 
 
 @dataclass
@@ -81,16 +87,40 @@ class _ExportGroup:
     recnums: list[int] = field(default_factory=list)
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # record name -> row fields
     request: ExportRequest | None = None
+    names: dict[str, int] = field(default_factory=dict)  # record name -> record number
+    #: The id of an export a job's manifest recorded for exactly these records (picked up, not requested).
+    resume_id: str | None = None
+    resume_submitted: float = 0.0
+    picked: bool = False  # picked up by id (its export may hold more records than the group)
 
     @property
     def key(self):
         return (self.server, self.info.name.lower(), self.protocol, self.method, self.notify.lower(),
                 json.dumps(self.cutout, sort_keys=True, default=str), tuple(self.segments))
 
+    @property
+    def part(self) -> str:
+        return part_key(_part(self.server, self.info.name, self.protocol, self.method, self.cutout, self.segments))
+
     def absorb(self, other: _ExportGroup) -> None:
         seen = set(self.recnums)
         self.recnums += [r for r in other.recnums if r not in seen]
         self.rows.update(other.rows)
+        self.names.update(other.names)
+
+    def subset(self, recnums) -> _ExportGroup:
+        """The same export of some of the records."""
+        keep = set(recnums)
+        rows = {name: f for name, f in self.rows.items() if self.names.get(name) in keep}
+        return _ExportGroup(self.server, self.info, self.protocol, self.method, self.notify, self.cutout,
+                            self.segments, [r for r in self.recnums if r in keep], rows,
+                            names={n: r for n, r in self.names.items() if r in keep})
+
+
+def _part(server, series, protocol, method, cutout, segments) -> dict[str, Any]:
+    """What a job part is (`sunpy_jsocx.manifest`): everything about its files but the records."""
+    return {"server": str(server).rstrip("/").lower(), "series": str(series).lower(), "protocol": protocol,
+            "method": method, "processing": {"im_patch": cutout} if cutout else None, "segments": list(segments)}
 
 
 def _row_fields(row, colnames) -> dict[str, Any]:
@@ -152,6 +182,14 @@ class FetchPlan:
         self.requests: list[ExportRequest] = []
         #: Files whose download is already planned to the last detail (a retry's).
         self.ready: list[DownloadItem] = []
+        #: The job's parts (`sunpy_jsocx.manifest`): part key -> (description, record numbers).
+        self.parts: dict[str, tuple[dict[str, Any], set[int]]] = {}
+        #: The job's manifest, once `run` has opened it (a retry's plan shares its first run's).
+        self.manifest: JobManifest | None = None
+        self._locks: dict[tuple[str, str], AddressLock] = {}
+        self._holding: dict[int, AddressLock] = {}  # id(request) -> the lock held until it is done
+        self._expect: dict[tuple[str, int], int] = {}  # (part, recnum) -> files of it still to come
+        self._notfound: dict[str, int] = {}
 
     # ---------------------------------------------------------------- building
     def add_rows(self, table, *, method=None, protocol=None, force_export=False) -> None:
@@ -175,6 +213,10 @@ class FetchPlan:
                     "which writes FITS, and an as-is export would bring back the whole images. Drop the "
                     "Protocol('as-is') (or pass protocol='fits'), or drop the Cutout to get the stored files.")
             recnums = [int(r) for r in rows["_recnum"]]
+            norm = "url" if meth == "url_quick" and proto != "as-is" else meth
+            desc = _part(server, info.name, proto, norm, cutout, segments)
+            pkey = part_key(desc)
+            self.parts.setdefault(pkey, (desc, set()))[1].update(recnums)
             needed = ["_record", "_online", *(f"_seg_{seg}" for seg in segments)]
             known = block.get("record_keywords")
             if all(c in cols for c in needed):
@@ -205,15 +247,15 @@ class FetchPlan:
                             fits_from = (server, info, record, seg, recnum)
                         key = cache_key(server, info.name, recnum, seg, "fits" if fits_from else "as-is")
                         self.direct.append(_Download(conn.file_url(spath), name, dict(fields, segment=seg),
-                                                     fits_from, known, key))
+                                                     fits_from, known, key, pkey, (recnum,)))
                     continue
                 notify = block.get("notify")
                 self._check_notify(conn, notify, info.name)
-                group = _ExportGroup(server, info, proto, "url" if meth == "url_quick" and proto != "as-is" else meth,
-                                     notify, cutout, segments)
+                group = _ExportGroup(server, info, proto, norm, notify, cutout, segments)
                 group = self.groups.setdefault(group.key, group)
                 group.recnums.append(recnum)
                 group.rows[record] = fields
+                group.names[record] = recnum
 
     @staticmethod
     def _details(conn, info, recnums, segments, all_keywords: bool):
@@ -259,11 +301,78 @@ class FetchPlan:
                 self.groups[key] = g
         self.staged += other.staged
         self.ready += other.ready
+        for key, (desc, recs) in other.parts.items():
+            self.parts.setdefault(key, (desc, set()))[1].update(recs)
         if other.timeout is None or (self.timeout is not None and other.timeout > self.timeout):
             self.timeout = other.timeout  # the most patient of the merged plans
 
     # ---------------------------------------------------------------- exporting
+    def _lock(self, server: str, notify: str) -> AddressLock:
+        key = (str(server).rstrip("/").lower(), str(notify).strip().lower())
+        if key not in self._locks:
+            self._locks[key] = AddressLock(server, notify)
+        return self._locks[key]
+
+    def _finished(self, server: str, requestid: str, holder_alive: bool = True) -> float | None:
+        """For the address queue: None once ``requestid`` is no longer pending, else when to ask again."""
+        try:
+            answer = connection(server).exp_status(requestid)
+        except JSOCError:
+            return 5.0
+        status = int(answer.get("status", 4))
+        if status == 6:  # not registered yet, or gone: a few answers tell (one, if its asker is gone)
+            self._notfound[requestid] = self._notfound.get(requestid, 0) + 1
+            if self._notfound[requestid] > NOTFOUND_RETRIES or not holder_alive:
+                return None
+        elif status not in PENDING:
+            return None
+        try:
+            return max(0.5, float(answer.get("wait", 2.0)))
+        except (TypeError, ValueError):
+            return 2.0
+
+    def _done_with(self, req: ExportRequest) -> None:
+        """The export is complete (or failed): the address's turn passes on."""
+        lock = self._holding.pop(id(req), None)
+        if lock is not None and not any(id(r) in self._holding for r in self.requests
+                                        if r is not req and self._lock_of(r) is lock):
+            lock.release()
+
+    def _lock_of(self, req: ExportRequest) -> AddressLock | None:
+        return self._holding.get(id(req))
+
+    def _pick_up(self, group: _ExportGroup) -> ExportRequest | None:
+        """The export a job's manifest recorded for the group, by its id; None if JSOC no longer has it."""
+        rid = group.resume_id
+        conn = connection(group.server)
+        req = ExportRequest(conn, {"requestid": rid, "status": 2}, sleep=self.sleep)
+        req.refresh()  # (JSOC unreachable: the group fails, and a retry picks the export up again)
+        group.resume_id = None
+        status = req._status
+        young = time.time() - group.resume_submitted < GONE_AFTER
+        if status not in (0, 1, 2) and not (status == 6 and young):
+            log.info(f"JSOC no longer has export {rid} of {len(group.recnums)} records (status {status}: "
+                     f"{req.error or 'no reason given'}); requesting those records again.")
+            if self.manifest is not None:
+                self.manifest.forget_export(rid)
+            return None
+        log.info(f"Picking up JSOC export {rid} ({len(group.recnums)} records), recorded by an earlier run of "
+                 "this fetch, by its id.")
+        if status in PENDING:
+            lock = self._lock(group.server, group.notify)
+            lock.acquire(self._finished, timeout=self.timeout, sleep=self.sleep, requestid=rid)
+            self._holding[id(req)] = lock
+        req.group = group
+        group.request = req
+        group.picked = True
+        self.requests.append(req)
+        return req
+
     def _submit(self, group: _ExportGroup) -> ExportRequest:
+        if group.resume_id:
+            req = self._pick_up(group)
+            if req is not None:
+                return req
         conn = connection(group.server)
         ds = _recordset.records_recordset(group.info, sorted(group.recnums), group.segments)
         method = group.method
@@ -271,19 +380,40 @@ class FetchPlan:
             method = "url_quick"  # immediate for online data, staged by JSOC otherwise
         process = {"im_patch": group.cutout} if group.cutout else None
         fmt = None if group.protocol == "as-is" else _default_filenamefmt(group.info)
-        waited = 0.0
-        while True:
-            answer = conn.exp_request(ds, group.notify, method=method, protocol=group.protocol,
-                                      filenamefmt=fmt, process=process)
-            status = int(answer.get("status", 4))
-            if status != 7:
-                break
-            waited += self._wait_turn(conn, group.notify, answer, waited)
+        # One pending export per address: wait for this machine's other fetches of the address first.
+        lock = self._lock(group.server, group.notify)
+        for r in self.requests:  # our own pending export of the address: wait for it, then it is our turn
+            if self._lock_of(r) is lock and r._status in PENDING:
+                try:
+                    r.wait(self.timeout)
+                except ExportFailed:
+                    pass
+                self._done_with(r)
+        lock.acquire(self._finished, timeout=self.timeout, sleep=self.sleep)
+        try:
+            waited = 0.0
+            while True:
+                answer = conn.exp_request(ds, group.notify, method=method, protocol=group.protocol,
+                                          filenamefmt=fmt, process=process)
+                status = int(answer.get("status", 4))
+                if status != 7:
+                    break
+                waited += self._wait_turn(conn, group.notify, answer, waited)
+        except BaseException:
+            lock.release()
+            raise
+        req = ExportRequest(conn, answer, sleep=self.sleep)
+        if status in PENDING and req.id:
+            lock.set_request(req.id)
+            self._holding[id(req)] = lock
+            if self.manifest is not None:
+                self.manifest.record_export(req.id, group.part, ds, group.recnums, group.notify)
+        elif not any(self._lock_of(r) is lock for r in self.requests):
+            lock.release()
         if status == 3 and len(group.recnums) > 1:
             # Over JSOC's size limit: split the request rather than fail (each half may split again).
             log.info(f"JSOC export of {len(group.recnums)} records is over the size limit; splitting it in two.")
             return self._split(group)
-        req = ExportRequest(conn, answer, sleep=self.sleep)
         req.group = group
         if status not in (0, 1, 2, 6):
             raise ExportFailed(f"JSOC refused the export of {ds}: {answer.get('error', 'no reason given')} "
@@ -326,9 +456,7 @@ class FetchPlan:
         half = len(recnums) // 2
         parts = []
         for chunk in (recnums[:half], recnums[half:]):
-            g = _ExportGroup(group.server, group.info, group.protocol, group.method, group.notify, group.cutout,
-                             group.segments, list(chunk), group.rows)
-            parts.append(g)
+            parts.append(group.subset(chunk))
         # Replace the group in place, keeping the order of submission.
         items = list(self.groups.items())
         idx = next(i for i, (_, g) in enumerate(items) if g is group)
@@ -368,12 +496,19 @@ class FetchPlan:
 
     def _export_downloads(self, req: ExportRequest) -> list[_Download]:
         group = req.group
+        part = group.part if group is not None else None
         if req.tarfile:
             name = os.path.basename(req.tarfile)
-            return [_Download(req.urls[0], name, {"series": group.info.name if group else ""})]
+            return [_Download(req.urls[0], name, {"series": group.info.name if group else ""}, part=part,
+                              recnums=tuple(group.recnums) if group else ())]
         out = []
-        for f in req.files:
-            key = re.sub(r"\{[^}]*\}$", "", f.record).replace("_mod[", "[", 1)
+        files = req.files
+        keys = [re.sub(r"\{[^}]*\}$", "", f.record).replace("_mod[", "[", 1) for f in files]
+        # A picked-up export's records that are done already, or come another way now, are left out.
+        only = group is not None and group.picked and any(k in group.names for k in keys)
+        for f, key in zip(files, keys):
+            if only and key not in group.names:
+                continue
             fields = dict(group.rows.get(key, {})) if group else {}
             fields.setdefault("series", key.split("[", 1)[0])
             seg = re.search(r"\{([^}]*)\}$", f.record)
@@ -381,7 +516,8 @@ class FetchPlan:
             name = f.filename
             if req.protocol == "as-is" and "/" in f.url.split("://", 1)[1] and group is not None:
                 name = _direct_name(group.info, key, fields["segment"], f.filename)
-            out.append(_Download(f.url, name, fields))
+            recnum = group.names.get(key) if group is not None else None
+            out.append(_Download(f.url, name, fields, part=part, recnums=() if recnum is None else (recnum,)))
         return out
 
     def _record_keywords(self, items: list[_Download]) -> dict[tuple[str, str], dict[str, str]]:
@@ -430,7 +566,8 @@ class FetchPlan:
                     return fits_export_bytes(raw, kw, defs, segment=seg, series=series, recnum=recnum,
                                              primekeys=primekeys)
 
-            out.append(DownloadItem(d.url, target, transform, d.cache_key))
+            out.append(DownloadItem(d.url, target, transform, d.cache_key,
+                                    job=(d.part, d.recnums) if d.part is not None else None))
         return out
 
     def _from_cache(self, results: parfive.Results) -> list[_Download]:
@@ -445,6 +582,7 @@ class FetchPlan:
             # "unique" never writes over one.
             if d.cache_key and (self.overwrite is True or not target.exists()) and cache.get(d.cache_key, target):
                 results.append(path=str(target), url=d.url)
+                self._completed(d.part, d.recnums, target)
                 continue
             rest.append(d)
         served = len(self.direct) - len(rest)
@@ -465,20 +603,52 @@ class FetchPlan:
         results.add_error(where, url, error)
 
     def _sub_plan(self) -> FetchPlan:
-        return FetchPlan(self.client, path=self.path, overwrite=self.overwrite, progress=self.progress,
+        plan = FetchPlan(self.client, path=self.path, overwrite=self.overwrite, progress=self.progress,
                          max_conn=self.max_conn, max_splits=self.max_splits, sleep=self.sleep, timeout=self.timeout)
+        plan.manifest = self.manifest  # a retry goes on recording the same job
+        return plan
+
+    def _expecting(self, d: _Download) -> None:
+        if d.part is not None:
+            for r in d.recnums:
+                self._expect[(d.part, r)] = self._expect.get((d.part, r), 0) + 1
+
+    def _completed(self, part: str | None, recnums: tuple[int, ...], path) -> None:
+        """A file is in place: into the manifest, and its record(s) with it once all their files are."""
+        m = self.manifest
+        if m is None or part is None:
+            return
+        m.file_done(path, part, recnums)
+        for r in recnums:
+            left = self._expect.get((part, r), 1) - 1
+            self._expect[(part, r)] = left
+            if left <= 0:
+                m.record_done(part, r)
 
     def _download(self, results: parfive.Results, items: list[DownloadItem]) -> None:
         if not items:
             return
-        got = download_files(items, max_conn=self.max_conn, progress=self.progress, overwrite=self.overwrite)
+
+        def done(item: DownloadItem, path: str) -> None:
+            if item.job is not None:
+                self._completed(item.job[0], tuple(item.job[1]), path)
+
+        try:
+            got = download_files(items, max_conn=self.max_conn, progress=self.progress, overwrite=self.overwrite,
+                                 on_done=done)
+        finally:
+            if self.manifest is not None:
+                self.manifest.save()
         results.data += got.data
         results._urls += got.urls
         results._errors += got.errors
 
     def _export_items(self, results: parfive.Results, req: ExportRequest) -> list[DownloadItem]:
         try:
-            return self._items(self._export_downloads(req))
+            downloads = self._export_downloads(req)
+            for d in downloads:
+                self._expecting(d)
+            return self._items(downloads)
         except (ExportFailed, JSOCError) as error:
             redo = self._sub_plan()
             redo.add_staged(req)
@@ -488,6 +658,11 @@ class FetchPlan:
     def run(self, timeout: float | None = None) -> parfive.Results:
         """
         Download everything: export-free files first, then each export as it is ready.
+
+        The job's manifest (`sunpy_jsocx.manifest`) in the output folder records each
+        export when it is submitted and each file when it is in place, so that running
+        the same fetch again after an interruption skips the finished records and
+        picks the exports up by id.
 
         Parameters
         ----------
@@ -502,8 +677,114 @@ class FetchPlan:
         timeout = check_timeout(timeout) if timeout is not None else self.timeout
         self.timeout = timeout
         results = parfive.Results()
+        if self.manifest is None:
+            self.manifest = self._open_manifest()
+        try:
+            self._run(results)
+        finally:
+            if self.manifest is not None:
+                self.manifest.save()
+        if self.manifest is not None and not results.errors:
+            self.manifest.finish()
+        return results
+
+    def _open_manifest(self) -> JobManifest | None:
+        """The job's manifest (read if an earlier run left one); None for a plan of no records."""
+        if not self.parts:
+            return None
+        template = self._template()
+        fixed = template.split("{", 1)[0]
+        folder = fixed if fixed.endswith(os.sep) else (os.path.dirname(fixed) or ".")
+        parts = {k: dict(desc, records=ranges(recs)) for k, (desc, recs) in sorted(self.parts.items())}
+        manifest = JobManifest(folder, template, parts)
+        if manifest.resumed:
+            log.info(f"Resuming the job recorded in {manifest.path}.")
+        return manifest
+
+    def _collected(self, requestid: str) -> None:
+        """An export fetched by id (``get ID``): the job that asked for it may be complete now."""
+        try:
+            folder = os.path.dirname(self._template().split("{", 1)[0] + "x") or "."
+        except ValueError:
+            return
+        m = JobManifest.recording(folder, requestid)
+        if m is None:
+            return
+        m.collected(requestid)
+        if m.all_done():
+            m.finish()
+
+    def _skip_done(self, results: parfive.Results) -> None:
+        """Leave out the records the manifest has as finished (their files are in the results)."""
+        m = self.manifest
+        if m is None or self.overwrite is not False:
+            return
+        done = {part: m.done(part) for part in self.parts}
+        if not any(done.values()):
+            return
+        files = m.files_by_record()
+        shown: set[Path] = set()
+        skipped = 0
+
+        def keep(part, recnum) -> bool:
+            nonlocal skipped
+            if recnum not in done.get(part, ()):
+                return True
+            for f in files.get((part, recnum), []):
+                if f not in shown:
+                    shown.add(f)
+                    results.append(path=str(f), url="")
+            skipped += 1
+            return False
+
+        self.direct = [d for d in self.direct if not d.recnums or keep(d.part, d.recnums[0])]
+        for key, g in list(self.groups.items()):
+            part = g.part
+            kept = [r for r in g.recnums if keep(part, r)]
+            if len(kept) == len(g.recnums):
+                continue
+            if kept:
+                self.groups[key] = g.subset(kept)
+            else:
+                del self.groups[key]
+        if skipped:
+            log.info(f"{skipped} record(s) already complete in {m.folder} (job manifest {m.path.name}); "
+                     "not fetched again")
+
+    def _resume_exports(self) -> None:
+        """Carve the records of exports the manifest recorded out of the groups, to pick them up by id."""
+        m = self.manifest
+        if m is None:
+            return
+        resumed: list[tuple[tuple, _ExportGroup]] = []
+        for entry in m.exports():
+            recorded = parse_ranges(entry.get("records", ""))
+            for key, g in list(self.groups.items()):
+                if g.part != entry.get("part") or g.request is not None:
+                    continue
+                overlap = [r for r in g.recnums if r in recorded]
+                if not overlap:
+                    continue
+                sub = g.subset(overlap)
+                sub.resume_id = entry["id"]
+                sub.resume_submitted = float(entry.get("submitted", 0))
+                resumed.append(((*key, "resume", entry["id"]), sub))
+                rest = [r for r in g.recnums if r not in recorded]
+                if rest:
+                    self.groups[key] = g.subset(rest)
+                else:
+                    del self.groups[key]
+        if resumed:
+            self.groups = dict(resumed + list(self.groups.items()))
+
+    def _run(self, results: parfive.Results) -> None:
+        timeout = self.timeout
+        self._skip_done(results)
+        self._resume_exports()
         # 1. What needs no export: its files arrive whatever happens to the exports.
         direct: list[DownloadItem] = list(self.ready)
+        for d in self.direct:
+            self._expecting(d)
         todo = self._from_cache(results)
         if todo:
             try:
@@ -522,26 +803,36 @@ class FetchPlan:
             try:
                 req.wait(timeout)
             except (ExportFailed, TimeoutError, JSOCError) as error:
+                if not isinstance(error, TimeoutError):
+                    self._done_with(req)
                 redo = self._sub_plan()
                 redo.add_staged(req)
                 self._fail(results, self._where(), _status_url(req), error, redo)
                 continue
+            self._done_with(req)
+            before = len(results.errors)
             self._download(results, self._export_items(results, req))
+            if len(results.errors) == before and req.id and req.group is None:
+                self._collected(req.id)
         # 3. Our exports, one at a time; the next is submitted while the last one's files download.
         done: set[int] = set()
         while True:
             group = next((g for g in self.groups.values() if id(g) not in done), None)
             if group is None:
-                return results
+                return
+            req = None
             try:
                 req = group.request or self._submit(group)
                 group = req.group or group
                 req.wait(timeout)
             except (ExportFailed, TimeoutError, JSOCError, ValueError) as error:
                 done.add(id(group))
+                if req is not None and not isinstance(error, TimeoutError):
+                    self._done_with(req)  # (a timed-out export still pends at JSOC: others wait for it)
                 self._fail_group(results, group, error)
                 continue
             done.add(id(group))
+            self._done_with(req)
             following = next((g for g in self.groups.values() if id(g) not in done and g.request is None), None)
             if following is not None:
                 try:
@@ -556,8 +847,7 @@ class FetchPlan:
         if req is not None and req.id and isinstance(error, TimeoutError):
             redo.add_staged(req)  # still staging at JSOC: pick it up by its id, do not ask again
         else:
-            again = _ExportGroup(group.server, group.info, group.protocol, group.method, group.notify,
-                                 group.cutout, group.segments, list(group.recnums), dict(group.rows))
+            again = group.subset(group.recnums)
             redo.groups[again.key] = again
         ds = _recordset.records_recordset(group.info, sorted(group.recnums), group.segments)
         url = f"{connection(group.server).cgi}jsoc_fetch?op=exp_request&ds={quote(ds)}"
