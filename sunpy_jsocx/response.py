@@ -116,6 +116,12 @@ class JSOCXRow(QueryResponseRow):
 
         return coverage.plot_coverage(self, ax, **kwargs)
 
+    def quicklook(self, *, path=None, **kwargs):
+        """Fetch and show a small image of this record; see ``sunpy_jsocx.quicklook.quicklook``."""
+        from sunpy_jsocx.quicklook import quicklook
+
+        return quicklook(self, path=path, **kwargs)
+
 
 class JSOCXResponse(QueryResponseTable):
     """
@@ -173,6 +179,19 @@ class JSOCXResponse(QueryResponseTable):
         from sunpy_jsocx import coverage
 
         return coverage.plot_coverage(self, ax, **kwargs)
+
+    def quicklook(self, rows=None, *, path=None, **kwargs):
+        """
+        Fetch a small image of a few chosen rows (at most 8), as cheaply as JSOC allows; returns the Figure.
+
+        Online records' stored files come straight from JSOC's storage (no export, and the
+        record cache keeps them for a later fetch); records that need an export anyway go
+        into one ``jpg`` export binned at JSOC. See ``sunpy_jsocx.quicklook.quicklook`` for
+        the options and what each way costs.
+        """
+        from sunpy_jsocx.quicklook import quicklook
+
+        return quicklook(self, rows, path=path, **kwargs)
 
 
 _FRACTION = re.compile(r":\d\d\.\d")
