@@ -60,7 +60,7 @@ class JSOCXClient(BaseClient):
         Let a metadata mirror answer when JSOC cannot be reached: ``"kis"``
         (drms's ``kis`` server), ``"kis=URL"`` (a server laid out as KIS, such as the
         emulator playing KIS) or ``"off"``. Default: the innermost
-        `sunpy_jsocx.use_mirror`, else ``$JSOCX_MIRROR``, else none. See Notes.
+        ``sunpy_jsocx.use_mirror``, else ``$JSOCX_MIRROR``, else none. See Notes.
 
     Attributes
     ----------
@@ -77,11 +77,11 @@ class JSOCXClient(BaseClient):
     When JSOC cannot be reached (`~sunpy_jsocx.transport.JSOCUnreachable`, after
     the usual retries) and a mirror is allowed, the series list, a series'
     structure and searches are asked once of the mirror instead, with a warning
-    naming it. Such a result table is a `MirrorResponse`: its display starts with a
+    naming it. Such a result table is a ``MirrorResponse``: its display starts with a
     line naming the mirror, and its ``meta["jsocx_mirror"]`` says which mirror
     answered. KIS serves metadata only (drms's configuration of it has no
     ``jsoc_fetch`` and no download URL; nothing else about it is documented), so
-    fetching or staging such a table raises `~sunpy_jsocx.transport.MirrorOnlyError`
+    fetching or staging such a table raises ``sunpy_jsocx.transport.MirrorOnlyError``
     saying to search again when JSOC answers.
 
     Examples

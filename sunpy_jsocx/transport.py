@@ -17,9 +17,9 @@ parsed by qDecoder as for GET); Apache refuses request lines over 8,190 bytes.
 The parameter names are JSOC's (``../shared/jsoc-api.md`` §3, as drms sends them).
 
 A `Connection` can also speak to a metadata mirror laid out as drms's ``kis``
-server configuration is (`sunpy_jsocx.mirror`): its CGIs under ``cgi-bin/``, the
+server configuration is (``sunpy_jsocx.mirror``): its CGIs under ``cgi-bin/``, the
 series list from ``show_series``, and no exports or downloads, which raise
-`MirrorOnlyError` before anything is sent.
+``MirrorOnlyError`` before anything is sent.
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ class Connection:
         Used for the pauses between tries (inject a fake one in tests).
     layout
         Where the server keeps its CGIs and which it has (default: JSOC's;
-        `sunpy_jsocx.mirror.KIS_LAYOUT` for KIS).
+        ``sunpy_jsocx.mirror.KIS_LAYOUT`` for KIS).
     """
 
     def __init__(self, url: str, *, retry: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None,

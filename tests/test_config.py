@@ -22,12 +22,14 @@ C = "http://127.0.0.1:8003/"
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch):
-    """No JSOCX_SERVER from the environment, and no setting left behind by a test."""
+    """No JSOCX_SERVER or JSOCX_MIRROR from the environment, and no setting left behind by a test."""
     monkeypatch.delenv("JSOCX_SERVER", raising=False)
+    monkeypatch.delenv("JSOCX_MIRROR", raising=False)
     yield
-    leftover = list(config._settings)
+    leftover = list(config._settings) + list(config._mirror_settings)
     config._settings.clear()
-    assert leftover == [], "a test left a server set"
+    config._mirror_settings.clear()
+    assert leftover == [], "a test left a server or mirror set"
 
 
 def test_plain_call_sets_the_server_until_reset():
@@ -189,3 +191,23 @@ def test_a_block_does_not_undo_another_threads_plain_call():
     t.join(5)
     assert current_server() == C
     config.reset_server()
+
+
+def test_mirror_settings_nest_and_are_apart_from_server_settings():
+    """use_mirror works as use_server does, and undoing one never undoes the other (issue 10, point 5)."""
+    assert config.current_mirror() is None
+    server = sunpy_jsocx.use_server(A)
+    outer = sunpy_jsocx.use_mirror("kis")
+    with sunpy_jsocx.use_mirror("kis=" + B) as url:
+        assert url == B and config.current_mirror().url == B
+        with sunpy_jsocx.use_mirror("off"):
+            assert config.current_mirror() is None
+        assert config.current_mirror().url == B
+    assert config.current_mirror().url == "http://drms.leibniz-kis.de/"
+    config.reset_server()
+    assert config.current_mirror() is outer.mirror and not server.active
+    config.reset_mirror()
+    assert config.current_mirror() is None and not outer.active
+    with pytest.raises(ValueError, match="unknown mirror"):
+        sunpy_jsocx.use_mirror("stanford")
+    assert config._mirror_settings == []
