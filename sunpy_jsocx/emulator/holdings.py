@@ -283,10 +283,6 @@ class HeldRecord:
         """JSOC's record name, ``series[pk1][pk2]``."""
         return self.series.name + "".join(f"[{self.pk_text.get(k, '')}]" for k in self.series.primekeys)
 
-    def online(self) -> bool:
-        """Whether the stored (as-is) file of every held segment is held."""
-        return bool(self.files) and all("as-is" in f for f in self.files.values())
-
     def fits_file(self, segment: str | None = None) -> HeldFile | None:
         if segment is not None:
             return self.files.get(segment, {}).get("fits")

@@ -18,8 +18,9 @@ What it answers
   held records only, so one matching nothing held counts 0, as JSOC reports a
   record set with no records.
 * ``*online*`` is ``Y`` for a record whose stored (``as-is``) file is held for
-  every segment of the series; its ``rs_list`` segment paths download that
-  file. Other records are "offline": an export delivers what is held.
+  every segment of the series, when the series' structure is the cached one; its
+  ``rs_list`` segment paths download that file. Other records are "offline": an
+  export delivers what is held.
 * Exports are complete at the first ``exp_status``. A ``fits`` export file is
   the held FITS file byte for byte; an ``as-is`` file is the held stored file,
   or the held FITS file when only that is held. Segments not held are left
@@ -482,7 +483,15 @@ def _pseudo(state: _MirrorState, records: list[HeldRecord], key: str) -> list[st
 
 
 def _online(r: HeldRecord) -> bool:
-    """Every segment of the series has its stored (as-is) file held."""
+    """
+    Every segment of the series has its stored (as-is) file held, and the series'
+    structure is JSOC's own (cached). A client that writes FITS headers itself (sunpy-jsocx)
+    does so from the stored file and the keyword definitions; with definitions inferred from
+    headers the result could differ from the held file, so such records are offline and
+    every client gets the held files themselves through an export.
+    """
+    if r.series.cached_struct is None:
+        return False
     names = [s["name"] for s in r.series.struct["segments"]] or list(r.files)
     return all("as-is" in r.files.get(n, {}) for n in names)
 

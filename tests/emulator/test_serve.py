@@ -164,7 +164,12 @@ def test_sunpy_jsocx_fetches_the_held_bytes(held, client_env, protocol, metadata
 
     meta = [held["meta"]] if metadata == "cached" else []
     with HeldJSOC(held["data"], metadata=meta) as server, sunpy_jsocx.use_server(server.url):
-        res = Fido.search(a.Time(START, END), a.jsocx.Series("hmi.M_45s"), a.jsocx.Protocol(protocol))
+        # With JSOC's own structure the stored files are online (sunpy-jsocx downloads them
+        # and writes the FITS header itself); without it the records go by export.
+        online = _info(server, op="rs_list", ds="hmi.M_45s[2014.01.01_TAI/1d]", key="*online*")
+        assert set(online["keywords"][0]["values"]) == ({"Y"} if metadata == "cached" else {"N"})
+        res = Fido.search(a.Time(START, END), a.jsocx.Series("hmi.M_45s"), a.jsocx.Protocol(protocol),
+                          a.jsocx.Notify(EMAIL))
         assert len(res[0]) == 3
         got = _fetch(res, client_env / "out")
     _same_bytes(got, held["files"][protocol])
@@ -258,7 +263,7 @@ def test_record_set_filters_select_held_records(held):
                        seg="magnetogram", R="1")
         recnums = listed["keywords"][0]["values"]
         assert _info(server, op="rs_summary", ds=f"hmi.M_45s[:#{recnums[0]}]")["count"] == 1
-        assert listed["keywords"][1]["values"] == ["Y", "Y", "Y"]
+        assert listed["keywords"][1]["values"] == ["N", "N", "N"], "no cached structure: offline"
 
 
 # ---------------------------------------------------------------- safety
