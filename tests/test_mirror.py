@@ -302,3 +302,26 @@ def test_cli_fetch_with_the_mirror_says_it_needs_jsoc(down, kis, capsys, tmp_pat
 def test_cli_bad_mirror_is_a_usage_error(capsys):
     status, _, err = run(capsys, "--mirror", "sdac", "search", ONLINE)
     assert status == cli.USAGE and len(err.splitlines()) == 1 and "unknown mirror 'sdac'" in err
+
+
+def test_kis_command_line_takes_the_emulators_options(capsys):
+    from sunpy_jsocx.emulator import kis as kis_module
+
+    assert kis_module.main(["--port", "70000"]) == 2
+    assert "--port must be between 0 and 65535" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        kis_module.main(["--help"])
+    assert "playing KIS" in capsys.readouterr().out
+
+
+def test_as_kis_is_idempotent_and_keeps_the_emulators_faults():
+    """The KIS layout is the innermost middleware: the emulator's fault injection still applies."""
+    with KISEmulator(http500_rate=1.0, drop_rate=0.0, truncate_rate=0.0) as kis:
+        assert _get(kis.url + "cgi-bin/show_series") == 500
+        assert kis.stats()["faults"] == {"http500": 1}
+    from sunpy_jsocx.emulator.kis import as_kis
+    from sunpy_jsocx.emulator.server import EmulatorConfig, make_app
+
+    app = as_kis(make_app(EmulatorConfig()))
+    count = len(app.middlewares)
+    assert as_kis(app) is app and len(app.middlewares) == count
