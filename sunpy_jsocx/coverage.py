@@ -499,8 +499,9 @@ def coverage(obj, *, gap_factor: float = GAP_FACTOR) -> Coverage:
 
     Parameters
     ----------
-    obj : `~sunpy_jsocx.response.JSOCXResponse`, its row, or `~sunpy.net.fido_factory.UnifiedResponse`
-        The result, or any slice or row of it; a UnifiedResponse contributes its JSOCX blocks.
+    obj : `~sunpy_jsocx.response.JSOCXResponse` or `~sunpy.net.fido_factory.UnifiedResponse`
+        The result, or any slice or row (`~sunpy_jsocx.response.JSOCXRow`) of it; a
+        UnifiedResponse contributes its JSOCX blocks.
     gap_factor : float
         A step longer than this many cadences is a gap (default `GAP_FACTOR`).
 
@@ -768,8 +769,8 @@ def summary(obj, *, gap_factor: float = GAP_FACTOR) -> str:
 
     Parameters
     ----------
-    obj : `~sunpy_jsocx.response.JSOCXResponse`, its row, or `~sunpy.net.fido_factory.UnifiedResponse`
-        The result, or any slice or row of it.
+    obj : `~sunpy_jsocx.response.JSOCXResponse` or `~sunpy.net.fido_factory.UnifiedResponse`
+        The result, or any slice or row (`~sunpy_jsocx.response.JSOCXRow`) of it.
     gap_factor : float
         A step longer than this many cadences is a gap.
 
@@ -825,8 +826,8 @@ def plot_coverage(obj, ax=None, *, gap_factor: float = GAP_FACTOR):
 
     Parameters
     ----------
-    obj : `~sunpy_jsocx.response.JSOCXResponse`, its row, or `~sunpy.net.fido_factory.UnifiedResponse`
-        The result, or any slice or row of it.
+    obj : `~sunpy_jsocx.response.JSOCXResponse` or `~sunpy.net.fido_factory.UnifiedResponse`
+        The result, or any slice or row (`~sunpy_jsocx.response.JSOCXRow`) of it.
     ax : `matplotlib.axes.Axes`, optional
         Where to draw; a new figure's when not given.
     gap_factor : float

@@ -9,7 +9,7 @@ JSOC's export writes (the raw stored file), an export that failed or timed out
 has no file URL at all, and JSOC asks for one connection.
 
 So `install` wraps ``parfive.Downloader.retry`` once, at import: when a results
-object holds errors that a sunpy-jsocx fetch reported (`sunpy_jsocx.fetch.is_ours`),
+object holds errors that a sunpy-jsocx fetch reported (``sunpy_jsocx.fetch.is_ours``),
 those are redone by `sunpy_jsocx.fetch.retry` (same files, same headers, one
 connection, exports requested again or picked up by id) and only the others go to
 parfive's own retry. Results without our errors see parfive's method unchanged.

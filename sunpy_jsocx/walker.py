@@ -26,7 +26,7 @@ A block is a plain dict; everything in it is JSON-serialisable except astropy
      "recordset": "hmi.M_45s[$]" or None}      # a.jsocx.RecordSet, raw
 
 Prime-key values are numbers, strings, astropy ``Time`` or ``Quantity``, or
-`PKRange` ``(lo, hi)`` for an inclusive range (a tuple, so JSON gives
+`~sunpy_jsocx.recordset.PKRange` ``(lo, hi)`` for an inclusive range (a tuple, so JSON gives
 ``[lo, hi]``). ``a.Wavelength`` becomes ``WAVELNTH`` values in Å, ints when
 integral; a wavelength range (``wavemin != wavemax``) becomes
 ``PKRange(lo, hi)``. ``a.Sample`` applies to the time range, whether from
@@ -104,7 +104,7 @@ SUPPORTED_ATTRS: Final[frozenset[type]] = frozenset(
     }
 )
 
-#: Attrs a query must have: a series. A `~sunpy_jsocx.attrs.RecordSet` names its
+#: Attrs a query must have (a series). A `~sunpy_jsocx.attrs.RecordSet` names its
 #: own series and counts as one; `can_handle_query` implements this rule, so a
 #: client should use it rather than test the classes itself.
 REQUIRED_ATTRS: Final[frozenset[type]] = frozenset({jsocx.Series})
@@ -325,8 +325,8 @@ def merge_groups(blocks: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any],
 
     Returns
     -------
-    list of (dict, list of int)
-        Each merged block with the (sorted) indices of the input blocks it covers.
+    list of tuple
+        Each merged block (a dict) with the (sorted) list of the indices of the input blocks it covers.
 
     Examples
     --------
