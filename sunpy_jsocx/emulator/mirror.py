@@ -378,6 +378,7 @@ class _MirrorState:
         self.exports: dict[str, _Export] = {}
         self.export_by_sunum: dict[int, _Export] = {}
         self.lock = threading.Lock()
+        self.scan_lock = threading.Lock()
         self.counter = 0
         self.counts: dict[str, int] = {}
         self.sunums: dict[int, HeldRecord] = {}
@@ -407,11 +408,17 @@ class _MirrorState:
         if not force and (interval < 0 or now - self.last_check < interval):
             return False
         self.last_check = now
-        if not force and not self.holdings.changed():
+        # One scan at a time; a request arriving meanwhile is answered from the current index.
+        if not self.scan_lock.acquire(blocking=force):
             return False
-        with self.lock:
+        try:
+            if not force and not self.holdings.changed():
+                return False
             self.holdings.scan()
-            self._index_sunums()
+            with self.lock:
+                self._index_sunums()
+        finally:
+            self.scan_lock.release()
         return True
 
     def sunum(self, r: HeldRecord) -> int:

@@ -232,6 +232,46 @@ def test_sunpy_jsocclient_fetches_the_held_bytes(held, client_env, collect_loops
         assert Path(f).read_bytes() == held_by_name[Path(f).name]
 
 
+def test_the_record_cache_is_served_too(tmp_path, monkeypatch, collect_loops):
+    """A record cache (files named by a hash) is a folder of held files like any other."""
+    from sunpy.net import Fido
+    from sunpy.net import attrs as a
+
+    from sunpy_jsocx.emulator import JSOCEmulator
+
+    cache = tmp_path / "record-cache"
+    monkeypatch.setenv("JSOCX_RECORD_CACHE", str(cache))
+    with JSOCEmulator(image_size=32) as emu, sunpy_jsocx.use_server(emu.url):
+        res = Fido.search(a.Time(START, END), a.jsocx.Series("hmi.M_45s"))
+        first = _fetch(res, tmp_path / "first")
+    assert all(len(p.name) == 40 for p in cache.glob("??/*"))
+    monkeypatch.setenv("JSOCX_RECORD_CACHE", "off")
+    empty = tmp_path / "nothing-downloaded-here"
+    empty.mkdir()
+    with HeldJSOC([empty, cache]) as server, sunpy_jsocx.use_server(server.url):
+        res = Fido.search(a.Time(START, END), a.jsocx.Series("hmi.M_45s"), a.jsocx.Notify(EMAIL))
+        got = _fetch(res, tmp_path / "second")
+    _same_bytes(got, first)
+
+
+def test_a_tar_export_holds_the_held_files(held, client_env):
+    import tarfile
+
+    import drms
+
+    from sunpy_jsocx.emulator import drms_server_config
+
+    with HeldJSOC(held["data"]) as server:
+        c = drms.Client(server=drms_server_config(server.url), email=EMAIL)
+        r = c.export("hmi.M_45s[2014.01.01_00:00:45_TAI/3m]", method="url-tar", protocol="fits")
+        r.wait(sleep=0)
+        r.download(str(client_env))
+    (tar,) = client_env.glob("*.tar")
+    with tarfile.open(tar) as tf:
+        members = {m.name: tf.extractfile(m).read() for m in tf.getmembers() if m.name != "index.json"}
+    assert sorted(members.values()) == sorted(p.read_bytes() for p in held["files"]["fits"])
+
+
 # ---------------------------------------------------------------- what is not held
 def test_what_is_not_held_is_reported_as_jsoc_reports_missing_data(held):
     with HeldJSOC(held["data"]) as server:
