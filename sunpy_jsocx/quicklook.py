@@ -22,7 +22,8 @@ record cache), choosing for each record the cheapest way JSOC offers:
   "binning (1 -> 4k, 2 -> 2k, 4 -> 1k)", drms's ``examples/export_jpg.py``) to about
   1024 pixels across. The staging costs what any export costs (JSOC's staging time, a
   registered ``a.jsocx.Notify`` address, JSOC's one pending export per address); the
-  files are JPEGs of a few tens of kB instead of full-size FITS files.
+  files are 1024-pixel JPEGs (about 120 kB each in the emulator, which writes them at
+  JSOC's quality 95) instead of full-size FITS files.
 * ``how="jpg"`` uses the one binned ``jpg`` export for every record, online ones
   too: the fewest bytes, at the price of an export and its wait.
 
@@ -280,8 +281,8 @@ def quicklook(obj, rows=None, *, path=None, how: str = "auto", segment: str | No
     records with ``how="auto"`` are 3 downloads and nothing else (no export, no e-mail
     check), 31.7 MB of stored files, and nothing at all the second time (the record
     cache); with ``how="jpg"`` one e-mail check, one export request, one status poll and
-    3 downloads, 0.21 MB of binned JPEGs; three offline records with ``how="auto"`` one
-    export, one poll and 3 downloads, 0.21 MB. A search of more than 1,000 rows did not
+    3 downloads, 0.36 MB of binned JPEGs; three offline records with ``how="auto"`` one
+    export, one poll and 3 downloads, 0.39 MB. A search of more than 1,000 rows did not
     bring the records' storage paths: the chosen rows cost one ``rs_list`` more (and one
     more for those of them that go into the jpg export), as a ``fetch`` does.
 
