@@ -13,6 +13,7 @@ Sphinx configuration. Builds offline: nothing is fetched at build time.
 
 import os
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -111,6 +112,10 @@ nitpick_ignore = [entry for entries in _FIX_IN.values() for entry in entries]
 
 # -- Gallery ---------------------------------------------------------------------------------
 os.environ.setdefault("MPLBACKEND", "agg")
+# The examples print what they download; a record cache of the builder's own (~/.cache) would
+# make them print other numbers and keep files after the build. Each build starts an empty one,
+# which the command-line example's subprocesses inherit.
+os.environ["JSOCX_RECORD_CACHE"] = tempfile.mkdtemp(prefix="jsocx-docs-cache-")
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "generated/gallery",
