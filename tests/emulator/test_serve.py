@@ -163,7 +163,8 @@ def test_sunpy_jsocx_fetches_the_held_bytes(held, client_env, protocol, metadata
     from sunpy.net import attrs as a
 
     meta = [held["meta"]] if metadata == "cached" else []
-    with HeldJSOC(held["data"], metadata=meta) as server, sunpy_jsocx.use_server(server.url):
+    with HeldJSOC(held["data"], metadata=meta, token="group-token-42") as server, \
+            sunpy_jsocx.use_server(server.url):
         # With JSOC's own structure the stored files are online (sunpy-jsocx downloads them
         # and writes the FITS header itself); without it the records go by export.
         online = _info(server, op="rs_list", ds="hmi.M_45s[2014.01.01_TAI/1d]", key="*online*")
@@ -190,12 +191,15 @@ def test_sunpy_jsocx_fetches_fits_by_export_when_only_fits_files_are_held(held, 
     _same_bytes(got, held["files"]["aia"])
 
 
-def test_drms_exports_and_downloads_the_held_bytes(held, client_env):
+@pytest.mark.parametrize("metadata", ["cached", "inferred"])
+def test_drms_exports_and_downloads_the_held_bytes(held, client_env, metadata):
+    """Cached structure: the as-is url_quick export is immediate (online); inferred: a complete export."""
     import drms
 
     from sunpy_jsocx.emulator import drms_server_config
 
-    with HeldJSOC(held["data"], token="group-token-42") as server:
+    meta = [held["meta"]] if metadata == "cached" else []
+    with HeldJSOC(held["data"], token="group-token-42", metadata=meta) as server:
         c = drms.Client(server=drms_server_config(server.url), email=EMAIL)
         assert "hmi.M_45s" in c.series()
         assert c.pkeys("hmi.M_45s") == ["T_REC", "CAMERA"]
@@ -205,6 +209,8 @@ def test_drms_exports_and_downloads_the_held_bytes(held, client_env):
             out = client_env / protocol
             out.mkdir()
             r = c.export("hmi.M_45s[2014.01.01_00:00:45_TAI/3m]", method=method, protocol=protocol)
+            if protocol == "as-is":
+                assert (r.id is None) == (metadata == "cached")  # url_quick of online data: no request id
             r.wait(sleep=0)
             r.download(str(out))
             got = sorted(out.iterdir())
@@ -218,7 +224,7 @@ def test_sunpy_jsocclient_fetches_the_held_bytes(held, client_env, collect_loops
 
     from sunpy_jsocx.emulator import redirect_drms
 
-    with HeldJSOC(held["data"]) as server, redirect_drms(server.url):
+    with HeldJSOC(held["data"], token="group-token-42") as server, redirect_drms(server.url):
         res = Fido.search(a.Time("2014-01-01T00:00:10", "2014-01-01T00:01:30"), a.jsoc.Series("hmi.M_45s"),
                           a.jsoc.Notify(EMAIL))
         assert len(res[0]) >= 2
