@@ -319,7 +319,8 @@ def quicklook(obj, rows=None, *, path=None, how: str = "auto", segment: str | No
     chosen = _positions(rows, total)
     starts = np.cumsum([0] + [len(t) for t in tables])
 
-    folder = Path(path) if path is not None else Path(tempfile.mkdtemp(prefix="jsocx-quicklook-"))
+    folder = (Path(path).expanduser() if path is not None else Path(tempfile.mkdtemp(prefix="jsocx-quicklook-")))
+    folder = folder.resolve()  # the files' paths are told apart by their folder under it
     template = str(folder / f"{{{_ROW_FIELD}}}" / "{file}")
     try:
         plan, picked = None, []

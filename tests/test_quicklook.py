@@ -244,7 +244,8 @@ def test_the_record_cache_keeps_the_files_for_a_later_fetch(emu, client, tmp_pat
 
 def test_path_keeps_the_files_and_the_default_leaves_none(emu, client, tmp_path, monkeypatch):
     res = _search(client)
-    res.quicklook([0, 1], path=tmp_path / "look")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    res.quicklook([0, 1], path="~/look")  # the fetch expands "~": so must the look, to find its files
     kept = sorted(p.relative_to(tmp_path / "look").as_posix() for p in (tmp_path / "look").rglob("*.fits"))
     assert kept == ["0/aia.lev1_euv_12s.2014-01-01T000101Z.171.image.fits",
                     "1/aia.lev1_euv_12s.2014-01-01T000101Z.304.image.fits"]
