@@ -493,8 +493,8 @@ def _walk(root: Path) -> Iterable[tuple[Path, os.stat_result]]:
             continue
         with it:
             for e in it:
-                if e.name.startswith(".") and e.name.endswith(".tmp"):
-                    continue
+                if e.name.startswith("."):
+                    continue  # hidden files and folders, and downloads still being written (.name.part)
                 try:
                     if e.is_symlink():
                         target = os.path.realpath(e.path)

@@ -856,7 +856,8 @@ def make_mirror_app(cfg: MirrorConfig) -> web.Application:
                 if rec is not None:
                     seg = next((s for s in rec.files if _stored_name(s) == name), None)
                     held = rec.files[seg].get("as-is") if seg is not None else None
-        if held is None or not state.holdings.served_path(held.path) or not _inside(held.path, state.holdings.roots):
+        if (held is None or not state.holdings.served_path(held.path) or not _inside(held.path, state.holdings.roots)
+                or not held.path.is_file()):  # removed since the last scan
             return web.Response(status=404, text="Not Found")
         return web.FileResponse(held.path, headers={"Content-Type": "application/fits",
                                                     "Content-Disposition": f'attachment; filename="{name}"'})

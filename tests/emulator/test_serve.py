@@ -385,10 +385,3 @@ def test_command_line_refuses_a_missing_folder(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "is not a folder" in proc.stderr
 
-
-def test_the_client_package_does_not_load_the_server():
-    code = ("import sys, sunpy_jsocx, sunpy_jsocx.cli; "
-            "print([m for m in sys.modules if m.startswith('sunpy_jsocx.emulator.')])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "mirror" not in out.stdout and "holdings" not in out.stdout
