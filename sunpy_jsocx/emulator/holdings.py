@@ -14,10 +14,10 @@ files index in seconds. A file is a record's file when its header says which:
   data unit of that record's ``fits`` file (JSOC's export only adds header
   cards; the match compares the data length and two 4 KiB samples). An ``as-is``
   file that matches no held ``fits`` file cannot be placed and is listed in
-  `Holdings.unplaced`.
+  ``Holdings.unplaced``.
 
 Series structure comes from the ``series_struct`` answers the client cached on
-disk (`sunpy_jsocx.transport.cache_dir`), when there is one for the series, and is
+disk (``sunpy_jsocx.transport.cache_dir``), when there is one for the series, and is
 otherwise inferred from the headers (`infer_struct`).
 
 Nothing here opens a network connection or imports the emulator's server.

@@ -2,7 +2,7 @@
 A group's own JSOC: JSOC's web API answered from the files a group downloaded.
 
 ``python -m sunpy_jsocx serve DIR`` (or ``python -m sunpy_jsocx.emulator --data
-DIR``) indexes the FITS files under ``DIR`` (`sunpy_jsocx.emulator.holdings`) and
+DIR``) indexes the FITS files under ``DIR`` (``sunpy_jsocx.emulator.holdings``) and
 answers JSOC's CGI programs from them: series lists, ``series_struct``,
 ``rs_summary``, ``rs_list``, ``jsoc_fetch`` exports (``url``, ``url_quick``,
 ``url-tar``; ``as-is`` and ``fits``), ``exp_status`` and the downloads. drms,
@@ -912,7 +912,7 @@ class HeldJSOC:
         Folders of cached ``series_struct`` answers; default: the client's cache
         (``$JSOCX_CACHE_DIR/series_struct``) and ``<data>/series_struct``.
     rescan_interval, clock
-        As `MirrorConfig`.
+        As ``MirrorConfig``.
 
     Examples
     --------
