@@ -180,7 +180,7 @@ SEGMENT_KINDS = {
     "split": "text",
     "rot": "text",
     "err": "text",
-    "synopMr": "magnetogram",
+    "synopMr": "synoptic",
     "spikes": "generic",
 }
 VECTOR_OTHER = {
@@ -568,52 +568,245 @@ def hmi_v_sht_2drls():
 # --------------------------------------------------------------------------------------
 # HMI synoptic maps: hmi.Synoptic_Mr_720s (Carrington rotation is the prime key).
 # --------------------------------------------------------------------------------------
+#: Sources of the synoptic-map definition (all public):
+#:
+#: * [synop]: sunpy/data/test/hmi_synoptic.header (sunpy/sunpy@3e5f3bf41, 2020-04-23, "a 1:1 copy of a HMI
+#:   synoptic map header"): the keyword names, their order, types shown by the values, and the values
+#:   of CR 2210 (a 720x360 Br chart).
+#: * [mdisynop]: sunpy/data/test/mdi_synoptic.header (CR 2099): T_START/T_STOP/T_ROT of a second rotation.
+#: * [gallery]: sunpy's gallery example plotting/hmi_synoptic_maps.py reads
+#:   http://jsoc.stanford.edu/data/hmi/synoptic/hmi.Synoptic_Mr.2191.fits (the synopMr map of
+#:   hmi.synoptic_mr_720s[2191]); from 2020-04-23 (sunpy/sunpy@3e5f3bf41) to 2022-03-31
+#:   (sunpy/sunpy@6d06b7e22) sunpy's HMISynopticMap accepted a header only if CONTENT was exactly
+#:   'Carrington Synoptic Chart Of Br Field', and the gallery plotted that file as an HMISynopticMap
+#:   (a generic map refuses CUNIT2 'Sine Latitude'), so the Mr file's CONTENT is that string. Before
+#:   sunpy/sunpy@3e5f3bf41 the same example fixed "CDELT1 has the wrong sign" and CUNIT2 'Sine Latitude'
+#:   by hand: the Mr file has a negative CDELT1 and a sine-latitude axis.
+#: * [drms]: drms examples/plot_synoptic_mr.py: hmi.synoptic_mr_720s[2150], segment synopMr, keywords
+#:   CRPIX1/2, CDELT1/2, CRVAL1/2, LON_LAST, T_START, T_STOP; the map spans 360 deg of longitude.
+#: * [probe]: a public repository note (find_string id 70571811447, repository not named by the index)
+#:   recording a Range GET of http://jsoc.stanford.edu/data/hmi/synoptic/hmi.Synoptic_Mr.2200.fits:
+#:   BITPIX=-32, NAXIS1=3600, NAXIS2=1440, BUNIT='Mx/cm^2', CONTENT='Carrington Synoptic Chart Of Br Field',
+#:   TOTVALS=5184000, MISSVALS=47292, LICENSE; data at byte 8640; 220 such files, CR 2096-2315.
+#: * [frame]: JSOC's synoptic-frame module (brblosdailysynframe.c, find_string id 4561570351): CRPIX2 =
+#:   (ydim+1)/2, CDELT1 = -360/xdim, CDELT2 = 2/ydim, CARRTIME = CRVAL1; 3600x1440 charts rebinned by 5 in
+#:   longitude and 4 in sine latitude into the 720x360 small charts.
+#:
+#: The 3600x1440 geometry follows from [synop] and [frame]: a small pixel averages 5 big ones, so the
+#: small chart's LON_FRST = 360 (CR-1) + 0.2 and CRPIX1 = 360.4 (0.5 deg pixels) give the big chart's
+#: LON_FRST = 360 (CR-1), LON_LAST = 360 CR - 0.1, CRPIX1 = 1800 at CRVAL1 = CARRTIME = 360 (CR-0.5).
+#: Units and descriptions (series_struct "units" and "note") are not in the evidence: the 2020 export
+#: wrote no comments. They are the emulator's wording.
+SYNOPTIC_CR = (2096, 2315)  # [probe]
+SYNOPTIC_NX, SYNOPTIC_NY = 3600, 1440  # [probe], [frame]
+SYNOPTIC_MISSVALS = 47292  # [probe] CR 2200; the only count known for a 3600x1440 chart
+#: Carrington-rotation times of the real headers, (rotation number, TAI time): T_START is rotation
+#: CR, T_ROT = T_OBS is CR + 0.5 and T_STOP is CR + 1.
+SYNOPTIC_TIMES = [
+    (2210.0, "2018.10.26_20:53:36_TAI"), (2210.5, "2018.11.09_12:30:52_TAI"), (2211.0, "2018.11.23_04:13:10_TAI"),
+    (2099.0, "2010.07.13_09:38:38_TAI"), (2099.5, "2010.07.27_00:09:05_TAI"), (2100.0, "2010.08.09_14:48:26_TAI"),
+]  # [synop], [mdisynop]
+#: IMG_NUM of [synop] (3276) over the 720-s slots from its IMG_FRST (2018.10.26_00:00:00_TAI) to its
+#: IMG_LAST (2018.11.23_23:00:00_TAI), both included (3476): the share of slots whose magnetograms went
+#: into the chart, used for every rotation (an emulator rule from one case).
+SYNOPTIC_IMG_SHARE = 3276 / ((28 * 86400 + 23 * 3600) / 720 + 1)
+
+
+def _tai_seconds(text):
+    from sunpy_jsocx import jsoctime
+
+    return jsoctime.parse_time(text)
+
+
+def _tai_text(seconds, zone="TAI"):
+    from sunpy_jsocx import jsoctime
+
+    return jsoctime.format_time(round(seconds), zone, 0)
+
+
+def carrington_rule():
+    """``(a, b)`` of the emulator's Carrington-rotation times and the residuals in seconds.
+
+    JSOC's rule is not public. sunpy's ``carrington_rotation_time`` (converted to TAI with astropy's
+    leap seconds: TAI = UTC + 37 s since 2017, + 34 s in 2010) is 195-283 s earlier than the six times
+    of [synop] and [mdisynop]; the emulator adds ``a + b (c - 2150)`` seconds (``c`` the fractional
+    rotation number), fitted by least squares to those six times. The residuals are at most 5.3 s.
+    """
+    import numpy as np
+
+    c = np.array([x for x, _ in SYNOPTIC_TIMES])
+    offset = np.array([_tai_seconds(t) for _, t in SYNOPTIC_TIMES]) - _sunpy_tai(c)
+    design = np.vstack([np.ones_like(c), c - 2150.0]).T
+    (a, b), *_ = np.linalg.lstsq(design, offset, rcond=None)
+    return float(a), float(b), offset - design @ np.array([a, b])
+
+
+def _sunpy_tai(c):
+    """sunpy's time of Carrington rotation number(s) ``c``, as DRMS internal seconds (TAI)."""
+    import warnings
+
+    from astropy.time import Time
+    from sunpy.coordinates import sun
+
+    from sunpy_jsocx import jsoctime
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = sun.carrington_rotation_time(c).tai
+    epoch = Time("1977-01-01T00:00:00", scale="tai")
+    return jsoctime.parse_time("1977.01.01_00:00:00_TAI") + (t - epoch).sec
+
+
+def _b0(seconds):
+    """sunpy's B0 angle (deg) at DRMS internal TAI seconds."""
+    import warnings
+
+    from astropy.time import Time
+    from sunpy.coordinates import sun
+
+    from sunpy_jsocx import jsoctime
+
+    epoch = Time("1977-01-01T00:00:00", scale="tai")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = epoch + (seconds - jsoctime.parse_time("1977.01.01_00:00:00_TAI")) / 86400.0
+        return sun.B0(t).deg
+
+
+def synoptic_records():
+    """``(axes, record_values)`` of hmi.Synoptic_Mr_720s: one record per Carrington rotation.
+
+    Per rotation CR: T_START, T_ROT (= T_OBS) and T_STOP from :func:`carrington_rule` (rotations CR,
+    CR + 0.5, CR + 1), B0_FRST/B0_ROT/B0_LAST sunpy's B0 at those times ([synop] matches to 0.002 deg),
+    CARRTIME = CRVAL1 = 360 (CR - 0.5), LON_FRST/LON_LAST as above, IMG_FRST = the day of T_START,
+    IMG_LAST = 23:00 of the day of T_STOP, IMG_ROT = T_ROT on the 720-s grid (all as in [synop]),
+    IMG_NUM = SYNOPTIC_IMG_SHARE of the 720-s slots between them, DATE = six days after the day of
+    T_STOP ([synop]: 2018-11-29 for a T_STOP of 2018-11-23; an emulator rule from one case),
+    TOTVALS/MISSVALS/DATAVALS from [probe].
+    """
+    import numpy as np
+
+    a, b, _ = carrington_rule()
+    crs = np.arange(SYNOPTIC_CR[0], SYNOPTIC_CR[1] + 1)
+    c = np.concatenate([crs, crs + 0.5, crs + 1.0]).astype(float)
+    times = _sunpy_tai(c) + a + b * (c - 2150.0)
+    n = len(crs)
+    start, rot, stop = times[:n], times[n:2 * n], times[2 * n:]
+    b0 = _b0(np.concatenate([start, rot, stop]))
+    day = 86400.0
+    img_frst = np.floor(start / day) * day
+    img_last = np.floor(stop / day) * day + 23 * 3600.0
+    img_rot = np.floor(rot / 720.0 + 0.5) * 720.0
+    slots = np.round((img_last - img_frst) / 720.0) + 1
+    values = {
+        "DATE": [_tai_text(np.floor(t / day) * day + 6 * day).replace(".", "-").replace("_00:00:00_TAI", "T00:00:00Z")
+                 for t in stop],
+        "T_OBS": [_tai_text(t) for t in rot],
+        "T_START": [_tai_text(t) for t in start],
+        "T_STOP": [_tai_text(t) for t in stop],
+        "T_ROT": [_tai_text(t) for t in rot],
+        "CARRTIME": [360.0 * (cr - 0.5) for cr in crs.tolist()],
+        "CRVAL1": [360.0 * (cr - 0.5) for cr in crs.tolist()],
+        "B0_ROT": [round(float(x), 6) for x in b0[n:2 * n]],
+        "B0_FRST": [round(float(x), 6) for x in b0[:n]],
+        "B0_LAST": [round(float(x), 6) for x in b0[2 * n:]],
+        "LON_FRST": [360.0 * (cr - 1) for cr in crs.tolist()],
+        "LON_LAST": [round(360.0 * cr - 360.0 / SYNOPTIC_NX, 6) for cr in crs.tolist()],
+        "IMG_NUM": [round(float(s) * SYNOPTIC_IMG_SHARE) for s in slots],
+        "IMG_FRST": [_tai_text(t) for t in img_frst],
+        "IMG_LAST": [_tai_text(t) for t in img_last],
+        "IMG_ROT": [_tai_text(t) for t in img_rot],
+        "TOTVALS": [SYNOPTIC_NX * SYNOPTIC_NY] * n,
+        "DATAVALS": [SYNOPTIC_NX * SYNOPTIC_NY - SYNOPTIC_MISSVALS] * n,
+        "MISSVALS": [SYNOPTIC_MISSVALS] * n,
+    }
+    return [{"key": "CAR_ROT", "values": crs.tolist()}], values
+
+
+#: Values that are the same in every record: [synop] unless noted. CALVER64 270610 is CR 2210's.
+SYNOPTIC_CONSTANTS = {
+    "TELESCOP": "SDO/HMI", "INSTRUME": "HMI_SIDE1", "BLD_VERS": "-2147483648",
+    "CRPIX1": "1800.0", "CRPIX2": "720.5", "CRVAL2": "0.0", "CDELT1": "-0.1", "CDELT2": "0.0013888889",
+    "CRDER1": "nan", "CRDER2": "nan", "CSYSER1": "nan", "CSYSER2": "nan",
+    "T_EARTH": TIME_MISSING["TAI"], "EARTH_B0": "nan", "CALVER64": "270610", "CODEVER": "", "QUALITY": "0",
+    "DATASKEW": "0.331222", "DATAKURT": "70.59648",
+}
+
+
 def hmi_synoptic_mr():
-    keywords = compression_keywords([("synopMr", "0", "1")]) + [
-        kw("CAR_ROT", "int", "variable", note="Carrington rotation number"),
-        kw("CARRTIME", "float", "variable", units="deg", note="Carrington time of the map center"),
-        kw("T_REC", "time", "variable", units="TAI", note="Time of the central meridian of the map"),
-        kw("T_START", "time", "variable", units="TAI", note="Start time of the Carrington rotation"),
-        kw("T_STOP", "time", "variable", units="TAI", note="End time of the Carrington rotation"),
-        kw("T_OBS", "time", "variable", units="TAI", note="Nominal time of the map"),
-        kw("DATE", "time", "variable", units="ISO", note="Date_time of processing; ISO 8601 format UTC"),
-        kw("TELESCOP", "string", "constant", "SDO/HMI", note="For HMI: SDO/HMI"),
-        kw("INSTRUME", "string", "variable", note="For HMI: HMI_SIDE1, HMI_FRONT2, or HMI_COMBINED"),
+    """hmi.Synoptic_Mr_720s: [synop]'s keywords in [synop]'s order, with the 3600x1440 geometry."""
+    hist = "Carrington-Time conversion corrected; o2helio.c bug corrected -- July 2013"
+    keywords = [
+        kw("DATE", "time", "variable", units="ISO", note="Date_time of processing; ISO 8601"),
+        kw("TELESCOP", "string", "variable", note="For HMI: SDO/HMI"),
+        kw("INSTRUME", "string", "variable", note="For HMI: HMI_SIDE1"),
         kw("WAVELNTH", "float", "constant", "6173.0", "Angstrom", "For HMI: 6173.3 Angstroms"),
-        kw("BUNIT", "string", "constant", "Mx/cm^2", note="BUNIT: physical units of data, Mx/cm^2"),
-        kw("CONTENT", "string", "constant", "Carrington synoptic map of radial field, Mr = Mlos / cos(rho)",
-           note="CONTENT"),
-        kw("ORIGIN", "string", "constant", "SDO/JSOC-SDP", note="ORIGIN: location where file made"),
-        kw("QUALITY", "int", "variable", "0x00000000", note="Quality word of the synoptic map"),
-        kw("CTYPE1", "string", "constant", "CRLN-CEA", note="CTYPE1: Carrington longitude, cylindrical equal area"),
-        kw("CTYPE2", "string", "constant", "CRLT-CEA", note="CTYPE2: sine latitude, cylindrical equal area"),
-        kw("CRPIX1", "float", "constant", "1800.5", "pixel", "CRPIX1: reference pixel in x"),
-        kw("CRPIX2", "float", "constant", "720.5", "pixel", "CRPIX2: reference pixel in y"),
-        kw("CRVAL1", "float", "variable", units="deg", note="CRVAL1: Carrington longitude at CRPIX1"),
-        kw("CRVAL2", "float", "constant", "0.000000", "Sine Latitude", "CRVAL2: sine latitude at CRPIX2"),
-        kw("CDELT1", "float", "constant", "-0.100000", "deg", "CDELT1: longitude step"),
-        kw("CDELT2", "float", "constant", "0.001389", "Sine Latitude", "CDELT2: sine latitude step"),
-        kw("CUNIT1", "string", "constant", "Degree", "none", "CUNIT1: Degree"),
-        kw("CUNIT2", "string", "constant", "Sine Latitude", "none", "CUNIT2: Sine Latitude"),
-        kw("LON_FRST", "float", "variable", units="deg", note="First longitude of the map"),
-        kw("LON_LAST", "float", "variable", units="deg", note="Last longitude of the map"),
-        kw("LON_STEP", "float", "constant", "-0.100000", "deg", "Longitude step"),
-        kw("W_OFFSET", "float", "constant", "0.000000", "deg", "Offset of the weighting window"),
-        kw("W_WIDTH", "float", "constant", "12.000000", "deg", "Width of the weighting window"),
-        kw("DATAVALS", "int", "variable", note="Actual number of data values in the map (pixels)"),
-        kw("MISSVALS", "int", "variable", note="Missing values"),
-        kw("DATAMIN", "float", "variable", units="Mx/cm^2", note="Minimum value of the map"),
-        kw("DATAMAX", "float", "variable", units="Mx/cm^2", note="Maximum value of the map"),
-        kw("DATAMEDN", "float", "variable", units="Mx/cm^2", note="Median value of the map"),
-        kw("DATAMEAN", "float", "variable", units="Mx/cm^2", note="Mean value of the map"),
-        kw("DATARMS", "float", "variable", units="Mx/cm^2", note="Rms deviation from the mean of the map"),
-        kw("SOURCE", "string", "variable", note="input magnetogram series"),
-        kw("HISTORY", "string", "variable", note="processing history of data"),
-        kw("COMMENT", "string", "variable", note="commentary on the data"),
-        kw("BLD_VERS", "string", "variable", note="Code release build number of program that created this record"),
-        kw("CALVER64", "longlong", "variable", "0x0000000000000000", note="Calibration Version"),
+        kw("BUNIT", "string", "constant", "Mx/cm^2", note="Physical units of the data"),
+        # [gallery] (sunpy's HMISynopticMap of 2020-2022 took only this exact CONTENT and read the Mr
+        # file with it), [probe] (the Mr file of CR 2200 has it); [synop] shows the wording.
+        kw("CONTENT", "string", "constant", "Carrington Synoptic Chart Of Br Field", note="Content of the data"),
+        kw("HISTORY", "string", "constant", hist, note="processing history of data"),
+        kw("BLD_VERS", "int", "variable", note="Code release build number"),
+        kw("CTYPE1", "string", "constant", "CRLN-CEA", note="Carrington longitude, cylindrical equal area"),
+        kw("CTYPE2", "string", "constant", "CRLT-CEA", note="sine latitude, cylindrical equal area"),
+        kw("CRPIX1", "float", "variable", units="pixel", note="reference pixel in x: CARRTIME"),
+        kw("CRPIX2", "float", "variable", units="pixel", note="reference pixel in y: the equator"),
+        kw("CRVAL1", "double", "variable", units="degree", note="Carrington time at CRPIX1"),
+        kw("CRVAL2", "float", "variable", units="Sine Latitude", note="sine latitude at CRPIX2"),
+        kw("CDELT1", "float", "variable", units="degree", note="longitude step"),
+        kw("CDELT2", "float", "variable", units="Sine Latitude", note="sine latitude step"),
+        kw("CUNIT1", "string", "constant", "Degree", note="Degree"),
+        kw("CUNIT2", "string", "constant", "Sine Latitude", note="Sine Latitude"),
+        kw("CRDER1", "double", "variable", note="random error in coordinate 1"),
+        kw("CRDER2", "double", "variable", note="random error in coordinate 2"),
+        kw("CSYSER1", "double", "variable", note="systematic error in coordinate 1"),
+        kw("CSYSER2", "double", "variable", note="systematic error in coordinate 2"),
+        kw("WCSNAME", "string", "constant", "Carrington Heliographic", note="WCS system name"),
+        kw("CADENCE", "float", "constant", "360.0", "seconds", "repetition interval"),
+        kw("DATASIGN", "int", "constant", "1", note="sign of the data"),
+        kw("T_OBS", "time", "variable", units="TAI", note="nominal time: T_ROT"),
+        kw("T_START", "time", "variable", units="TAI", note="start time of the Carrington rotation"),
+        kw("T_STOP", "time", "variable", units="TAI", note="end time of the Carrington rotation"),
+        kw("T_ROT", "time", "variable", units="TAI", note="time of the central meridian of CARRTIME"),
+        kw("T_EARTH", "time", "variable", units="TAI", note="time seen from Earth"),
+        kw("CAR_ROT", "int", "variable", note="Carrington rotation number"),
+        kw("CARRTIME", "double", "variable", units="degree", note="Carrington time of the map centre"),
+        kw("B0_ROT", "float", "variable", units="degree", note="B0 angle at T_ROT"),
+        kw("B0_FRST", "float", "variable", units="degree", note="B0 angle at T_START"),
+        kw("B0_LAST", "float", "variable", units="degree", note="B0 angle at T_STOP"),
+        kw("EARTH_B0", "float", "variable", units="degree", note="B0 angle seen from Earth"),
+        kw("LON_FRST", "double", "variable", units="degree", note="first Carrington time of the map"),
+        kw("LON_LAST", "double", "variable", units="degree", note="last Carrington time of the map"),
+        kw("LON_STEP", "float", "constant", "-0.1", "degree", "longitude step"),
+        kw("W_OFFSET", "float", "constant", "0.0", "degree", "offset of the weighting window"),
+        kw("W_WEIGHT", "string", "constant", "Even", note="weighting of the window"),
+        kw("IMG_NUM", "int", "variable", note="number of magnetograms used"),
+        kw("IMG_FRST", "time", "variable", units="TAI", note="first magnetogram used"),
+        kw("IMG_LAST", "time", "variable", units="TAI", note="last magnetogram used"),
+        kw("IMG_ROT", "time", "variable", units="TAI", note="magnetogram nearest T_ROT"),
+        kw("HWNWIDTH", "float", "constant", "15.0", "degree", "half width of the window"),
+        kw("EQPOINTS", "float", "constant", "20.0", note="points per degree at the equator"),
+        kw("NSIGMA", "float", "constant", "3.0", note="rejection threshold in sigma"),
+        kw("CARSTRCH", "int", "constant", "1", note="differential rotation correction applied"),
+        kw("DIFROT_A", "float", "constant", "13.562", "deg/day", "differential rotation coefficient A"),
+        kw("DIFROT_B", "float", "constant", "-2.04", "deg/day", "differential rotation coefficient B"),
+        kw("DIFROT_C", "float", "constant", "-1.4875", "deg/day", "differential rotation coefficient C"),
+        kw("TOTVALS", "int", "variable", note="Expected number of data values (pixels)"),
+        kw("DATAVALS", "int", "variable", note="Actual number of data values (pixels)"),
+        kw("MISSVALS", "int", "variable", note="Missing values: TOTVALS - DATAVALS"),
+        kw("DATAMIN", "float", "variable", units="Mx/cm^2", note="Minimum value of all pixels"),
+        kw("DATAMAX", "float", "variable", units="Mx/cm^2", note="Maximum value of all pixels"),
+        kw("DATAMEDN", "float", "variable", units="Mx/cm^2", note="Median value of all pixels"),
+        kw("DATAMEAN", "float", "variable", units="Mx/cm^2", note="Mean value of all pixels"),
+        kw("DATARMS", "float", "variable", units="Mx/cm^2", note="Rms deviation from the mean of all pixels"),
+        kw("DATASKEW", "float", "variable", note="Skewness of all pixels"),
+        kw("DATAKURT", "float", "variable", note="Kurtosis of all pixels"),
+        kw("CALVER64", "longlong", "variable", note="Calibration Version"),
+        kw("CODEVER", "string", "variable", note="code version"),
+        kw("QUALITY", "int", "variable", note="Quality word"),
     ]
-    segments = [seg("synopMr", "int", "Mx/cm^2", "3600x1440", "0.0")]
+    # The note "0.0" is the real one: series-catalog.json lists segment synopMr with note "0.0".
+    segments = [seg("synopMr", "float", "Mx/cm^2", f"{SYNOPTIC_NX}x{SYNOPTIC_NY}", "0.0")]
     return struct("HMI synoptic chart of Mr field. Mr is converted from Mlos", ["CAR_ROT"], {},
                   keywords, segments, unitsize=1, tapegroup=14)
 
@@ -879,9 +1072,10 @@ def build_series(templates):
         step=86400.0, cadence=72 * 86400.0, first="2010.04.30_00:00:00_TAI", combos=SHT_COMBOS,
         segment_files={"split": "splittings.out", "rot": "rot.2d", "err": "err.2d"},
         extra_constants={"NDT": "138240", "MAPMMAX": "300", "SINBDIVS": "300", "MFLIPPED": "0"})
-    add("hmi.Synoptic_Mr_720s", hmi_synoptic_mr(), instrument="HMI", time_key=None,
-        axes=[{"key": "CAR_ROT", "values": list(range(2097, 2301))}], image_dims="3600x1440",
-        extra_constants={"INSTRUME": "HMI_SIDE1"})
+    axes, values = synoptic_records()
+    add("hmi.Synoptic_Mr_720s", hmi_synoptic_mr(), instrument="HMI", time_key=None, axes=axes,
+        image_dims=f"{SYNOPTIC_NX}x{SYNOPTIC_NY}", extra_constants=SYNOPTIC_CONSTANTS,
+        segment_files={"synopMr": "synopMr.fits"}, record_values=values)
 
     # ---- MDI ---------------------------------------------------------------------------
     mdi = [

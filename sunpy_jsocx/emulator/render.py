@@ -93,7 +93,8 @@ __all__ = ["KINDS", "render_asis", "scaled_wcs", "segment_kind"]
 
 #: The looks `render_asis` can draw.
 KINDS: Final = ("magnetogram", "dopplergram", "continuum", "linewidth", "linedepth", "euv", "uv", "vis",
-                "inclination", "azimuth", "field", "disambig", "vector-other", "bitmap", "text", "generic")
+                "inclination", "azimuth", "field", "disambig", "vector-other", "bitmap", "text", "generic",
+                "synoptic")
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ _DEFAULT_TIME: Final = "2014.01.01_00:00:00_TAI"
 # ---------------------------------------------------------------------------------------------
 
 _KIND_BY_SEGMENT: Final = {
-    "magnetogram": "magnetogram", "m": "magnetogram", "synopmr": "magnetogram", "synopml": "magnetogram",
+    "magnetogram": "magnetogram", "m": "magnetogram", "synopmr": "synoptic", "synopml": "synoptic",
     "dopplergram": "dopplergram", "v": "dopplergram",
     "continuum": "continuum", "ic": "continuum", "intensitygram": "continuum",
     "linewidth": "linewidth", "lw": "linewidth", "linedepth": "linedepth", "ld": "linedepth",
@@ -1018,6 +1019,164 @@ def _compressed_file(raw: np.ndarray, storage: _Storage, extra_cards: list[str] 
 
 
 # ---------------------------------------------------------------------------------------------
+# Carrington synoptic charts (kind "synoptic")
+# ---------------------------------------------------------------------------------------------
+
+#: The primary header cards CFITSIO writes for a new image, as real JSOC synoptic charts begin
+#: (sunpy/data/test/hmi_synoptic.header): the stored chart is one primary HDU of 32-bit floats.
+_CFITSIO_COMMENTS: Final = (
+    "FITS (Flexible Image Transport System) format is defined in 'Astronomy",
+    "and Astrophysics', volume 376, page 359; bibcode: 2001A&A...376..359H",
+)
+_SYNOPTIC_SALT: Final = 0x5A70_C4A7
+#: Polar-field reversals (decimal years) of the emulator's charts: north, then south, in cycles 24
+#: and 25; the polar field of each pole is -1 (north) / +1 (south) times its sign before the first.
+#: Approximate public dates (cycle 24: north 2012.9, south 2014.6; cycle 25: 2022.5, 2023.6); emulator
+#: choice.
+_REVERSALS: Final = ((2012.9, 2022.5), (2014.6, 2023.6))
+
+
+def _polar_sign(year: float, pole: int) -> float:
+    """Sign of the polar field of ``pole`` (0 north, 1 south) at ``year``, and its strength 0..1."""
+    sign = -1.0 if pole == 0 else 1.0
+    strength = 1.0
+    for rev in _REVERSALS[pole]:
+        if year >= rev:
+            sign = -sign
+        strength = min(strength, abs(year - rev) / 2.0)
+    return sign * min(1.0, strength)
+
+
+def _filtered_noise(rng: np.random.Generator, ny: int, nx: int, sigma_px: float) -> np.ndarray:
+    """Gaussian noise smoothed over ``sigma_px`` pixels (periodic, by FFT), scaled to unit variance."""
+    white = rng.standard_normal((ny, nx), dtype=np.float32)
+    ky = np.fft.fftfreq(ny).astype(np.float32)[:, None]
+    kx = np.fft.rfftfreq(nx).astype(np.float32)[None, :]
+    kernel = np.exp(np.float32(-2.0 * (math.pi * sigma_px) ** 2) * (ky * ky + kx * kx))
+    field = np.fft.irfft2(np.fft.rfft2(white) * kernel, s=(ny, nx)).astype(np.float32)
+    field /= np.float32(max(float(field.std()), 1e-6))
+    return field
+
+
+def _time_keyword(keywords: Mapping[str, object], name: str, default: float) -> float:
+    """A time keyword as DRMS internal seconds, or ``default`` when missing or not a time."""
+    try:
+        value = jsoctime.parse_time(str(keywords.get(name, "")))
+    except jsoctime.JSOCTimeError:
+        return default
+    return value if math.isfinite(value) else default
+
+
+def _synoptic_values(keywords: Mapping[str, object], seed: int) -> np.ndarray:
+    """
+    The radial field (G) of one Carrington rotation on the chart's longitude x sine-latitude grid.
+
+    The grid follows the keywords: ``360 / |CDELT1|`` columns of Carrington time
+    ``CRVAL1 + (i - CRPIX1) CDELT1`` (Carrington longitude ``360 CAR_ROT`` minus it), ``2 / CDELT2``
+    rows of sine latitude ``CRVAL2 + (j - CRPIX2) CDELT2``. Each longitude shows the Sun when it
+    crossed the central meridian (``T_START`` to ``T_STOP``): the active regions of
+    `_active_regions` near the central meridian on that day (the ones the emulator's magnetograms
+    show), smoothed as a chart that averages many magnetograms is, plus network, polar fields
+    whose sign follows the cycle, and noise that grows towards the poles (``Br = Blos / mu``).
+    ``MISSVALS`` pixels nearest the poles are missing (NaN).
+    """
+    d1 = _number(keywords, "CDELT1", -0.1)
+    d2 = _number(keywords, "CDELT2", 2.0 / 1440.0)
+    nx = max(8, int(round(360.0 / abs(d1)))) if d1 else 3600
+    ny = max(8, int(round(2.0 / abs(d2)))) if d2 else 1440
+    crpix1 = _number(keywords, "CRPIX1", nx / 2.0)
+    crpix2 = _number(keywords, "CRPIX2", (ny + 1) / 2.0)
+    crval1 = _number(keywords, "CRVAL1", 180.0)
+    crval2 = _number(keywords, "CRVAL2", 0.0)
+    ct = crval1 + (np.arange(nx, dtype=np.float64) + 1 - crpix1) * d1  # Carrington time of each column
+    cr = int(round(_number(keywords, "CAR_ROT", math.ceil(float(ct.max()) / 360.0))))
+    lon = np.radians(360.0 * cr - ct).astype(np.float32)  # Carrington longitude of each column
+    sin_lat = np.clip(crval2 + (np.arange(ny, dtype=np.float64) + 1 - crpix2) * d2, -1.0, 1.0)
+    lat = np.arcsin(sin_lat).astype(np.float32)
+    mid = _obs_time(keywords)
+    t0 = _time_keyword(keywords, "T_START", mid - 0.5 * _CARRINGTON_SYNODIC_DAYS * 86400.0)
+    t1 = _time_keyword(keywords, "T_STOP", mid + 0.5 * _CARRINGTON_SYNODIC_DAYS * 86400.0)
+    if not t1 > t0:
+        t0, t1 = mid - 0.5 * _CARRINGTON_SYNODIC_DAYS * 86400.0, mid + 0.5 * _CARRINGTON_SYNODIC_DAYS * 86400.0
+    rng = _rng(seed, "synoptic")
+    field = np.zeros((ny, nx), np.float32)
+
+    # Small-scale mixed-polarity field (network and plage mottles, about 0.2 deg) and noise.
+    mottle = _filtered_noise(rng, ny, nx, 0.2 / abs(d1))
+    field += mottle * np.float32(7.0)
+    mu = np.sqrt(np.maximum(1.0 - sin_lat * sin_lat, 0.0)).astype(np.float32)
+    field += rng.standard_normal((ny, nx), dtype=np.float32) * (np.float32(3.0) / np.maximum(mu, 0.2))[:, None]
+
+    # Active regions: each region as it was on the day it crossed the central meridian: compact
+    # spots, and plage of the spot's polarity made of mottles around them.
+    seen: dict[int, tuple[float, _Region, float]] = {}
+    for day in range(math.floor(t0 / 86400.0) - 1, math.ceil(t1 / 86400.0) + 1):
+        t = day * 86400.0 + 43200.0
+        l0 = (360.0 * cr - (360.0 * (cr - 1) + 360.0 * (t - t0) / (t1 - t0))) % 360.0
+        for region in _active_regions(t, l0, max_lon=8.0):
+            centre = 0.5 * (region.lead.centre + region.follow.centre)
+            offset = abs(math.degrees(math.atan2(centre[1], centre[0])))
+            if region.ident not in seen or offset < seen[region.ident][0]:
+                seen[region.ident] = (offset, region, l0)
+    for _, region, l0 in seen.values():
+        for spot in (region.lead, region.follow):
+            c = spot.centre
+            clat = math.asin(max(-1.0, min(1.0, float(c[2]))))
+            clon = math.radians(l0) + math.atan2(float(c[1]), float(c[0]))
+            core, plage = 0.5 * spot.sigma, 0.5 * region.plage_sigma
+            reach = 4 * max(core, plage)
+            rows = np.nonzero(np.abs(lat - clat) < reach)[0]
+            dlon = (lon - clon + np.float32(math.pi)) % np.float32(2 * math.pi) - np.float32(math.pi)
+            cols = np.nonzero(np.abs(dlon) * max(math.cos(clat), 0.05) < reach)[0]
+            if not rows.size or not cols.size:
+                continue
+            box = np.ix_(rows, cols)
+            dy = lat[rows][:, None] - np.float32(clat)
+            dx = dlon[cols][None, :] * np.cos(lat[rows])[:, None]
+            d2 = dx * dx + dy * dy
+            sign = np.float32(math.copysign(1.0, spot.flux))
+            field[box] += np.float32(0.45 * spot.flux) * np.exp(-d2 / np.float32(2 * core ** 2))
+            envelope = np.exp(-d2 / np.float32(2 * plage ** 2)) * np.float32(region.strength)
+            field[box] += sign * envelope * (np.float32(25.0) + np.float32(110.0) * mottle[box] * mottle[box])
+
+    # Polar fields: the sign each pole has in that year, strongest above 60 deg.
+    year = 1977.0 + mid / (365.25 * 86400.0)
+    polar = np.abs(sin_lat).astype(np.float32) ** 8 * np.float32(9.0)
+    north, south = _polar_sign(year, 0), _polar_sign(year, 1)
+    field += np.where(sin_lat[:, None] > 0, np.float32(north), np.float32(south)) * polar[:, None]
+
+    # Missing pixels at the poles, MISSVALS of them: half (rounded up) at the north pole.
+    miss = int(min(max(_number(keywords, "MISSVALS", 0.0), 0.0), nx * ny))
+    flat = field.reshape(-1)
+    north_n = (miss + 1) // 2
+    flat[flat.size - north_n:] = np.nan  # the last rows are the northernmost (sine latitude grows with j)
+    flat[:miss - north_n] = np.nan
+    return field
+
+
+def _synoptic_file(keywords: Mapping[str, object], seed: int) -> bytes:
+    """The stored chart: one primary HDU of big-endian 32-bit floats, NaN where data are missing."""
+    values = _synoptic_values(keywords, seed)
+    ny, nx = values.shape
+    cards = [
+        _card_image("SIMPLE", True, "file does conform to FITS standard"),
+        _card_image("BITPIX", -32, "number of bits per data pixel"),
+        _card_image("NAXIS", 2, "number of data axes"),
+        _card_image("NAXIS1", nx, "length of data axis 1"),
+        _card_image("NAXIS2", ny, "length of data axis 2"),
+        _card_image("EXTEND", True, "FITS dataset may contain extensions"),
+        *(f"COMMENT   {line}".ljust(80) for line in _CFITSIO_COMMENTS),
+    ]
+    data = values.astype(">f4").tobytes()
+    data += b"\0" * ((-len(data)) % 2880)
+    return _join([_HDU(cards, data)], checksummed=set())
+
+
+def _card_image(name: str, value: object, comment: str) -> str:
+    return fits.Card(name, value, comment).image
+
+
+# ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
 
@@ -1037,7 +1196,9 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
         The record's keywords, describing the ``size``-pixel image (see the
         module documentation for the contract and the keywords read).
     size : int
-        Pixels along each image axis (ignored for ``text``).
+        Pixels along each image axis (ignored for ``text``, and for ``synoptic``, whose grid
+        is the one its keywords describe: ``360 / |CDELT1|`` by ``2 / CDELT2``, 3600 x 1440
+        for hmi.Synoptic_Mr_720s, because the series keeps its WCS keywords as constants).
     kind : str
         The look, one of `KINDS` (see `segment_kind` for defaults).
     seed : int
@@ -1047,7 +1208,8 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
     -------
     bytes
         A FITS file (an empty primary HDU and a Rice-compressed image HDU with a
-        minimal header), or an ASCII table for ``text``. The same arguments always
+        minimal header; for ``synoptic`` one primary HDU of 32-bit floats, as JSOC
+        stores its charts), or an ASCII table for ``text``. The same arguments always
         give the same bytes.
 
     Raises
@@ -1075,6 +1237,8 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if kind == "text":
         return _text(segment, _rng(seed, "text", segment))
+    if kind == "synoptic":
+        return _synoptic_file(keywords, seed)
     size = int(size)
     if size <= 0:
         raise ValueError(f"size must be positive, not {size}")

@@ -28,7 +28,7 @@ KEYWORD_TYPES = {"string", "int", "short", "longlong", "float", "double", "time"
 RECSCOPES = {"variable", "constant", "ts_eq", "ts_slot", "index", "segment"}
 SEGMENT_KINDS = {
     "magnetogram", "dopplergram", "continuum", "linewidth", "linedepth", "euv", "uv", "vis",
-    "inclination", "azimuth", "field", "disambig", "vector-other", "bitmap", "text", "generic",
+    "inclination", "azimuth", "field", "disambig", "vector-other", "bitmap", "text", "generic", "synoptic",
 }
 INSTRUMENTS = {"HMI", "AIA", "MDI", "IRIS", "OTHER"}
 EMULATOR_REQUIRED = [

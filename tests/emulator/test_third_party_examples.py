@@ -8,6 +8,7 @@ one emulator fault that stopped one of them, with the script named.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from helpers import download, get_json, info, rs_list, values
 
@@ -147,3 +148,94 @@ def test_a_record_number_past_the_last_selects_nothing(emulator):
         with urllib.request.urlopen(f"{emulator.url}cgi-bin/ajax/jsoc_info?{query}", timeout=30) as resp:
             answer = json.loads(resp.read())
         assert answer.get("count", 0) == 0, answer
+
+
+def _real_header(name):
+    from pathlib import Path
+
+    from astropy.io import fits
+
+    text = (Path(__file__).parents[1] / "data" / "jsoc-headers" / name).read_text()
+    return fits.Header.fromstring(text, sep="\n")
+
+
+def test_synoptic_web_file_is_what_sunpy_reads_as_an_hmi_synoptic_map(emulator, tmp_path):
+    # sunpy's gallery examples plotting/hmi_synoptic_maps.py and plotting/limb_plotting.py open
+    # hmi.Synoptic_Mr.2191.fits with sunpy.map.Map and stopped with "'sine latitude' did not parse as
+    # unit": our CONTENT was not JSOC's, so sunpy's HMISynopticMap (it needs 'carrington synoptic chart'
+    # in CONTENT) was not chosen. The file is now the 3600x1440 float chart of the real web file.
+    import sunpy.map
+    from sunpy.map.sources.sdo import HMISynopticMap
+
+    with download(emulator, "data/hmi/synoptic/hmi.Synoptic_Mr.2191.fits") as r:
+        body = r.read()
+    assert len(body) == 20_744_640  # the size of every real hmi.Synoptic_Mr.<CR>.fits file
+    path = tmp_path / "hmi.Synoptic_Mr.2191.fits"
+    path.write_bytes(body)
+    m = sunpy.map.Map(path)
+    assert isinstance(m, HMISynopticMap)
+    assert m.meta["content"] == "Carrington Synoptic Chart Of Br Field"
+    assert m.data.shape == (1440, 3600)
+    assert m.unit.to_string() == "Mx / cm2"
+    assert m.date.isot.startswith("2017-06-09")  # T_OBS = T_ROT, the middle of rotation 2191
+    data = m.data
+    assert abs(float(np.nanmedian(data))) < 5 and 3 < float(np.nanstd(data)) < 100
+    assert int(np.isnan(data).sum()) == m.meta["missvals"] == 47292
+
+
+def test_synoptic_record_times_are_the_real_carrington_rotation_times(emulator):
+    # sunpy's hmi_synoptic.header (CR 2210) and mdi_synoptic.header (CR 2099) give the real
+    # T_START/T_STOP/T_ROT; the emulator's synoptic records had every time at 2010.05.01 and
+    # T_START = T_STOP. The rule (sunpy's rotation times plus a fitted offset) is within 10 s.
+    from sunpy_jsocx import jsoctime
+
+    keys = ["T_START", "T_STOP", "T_ROT", "T_OBS", "CARRTIME", "CRVAL1", "B0_ROT", "B0_FRST", "B0_LAST",
+            "IMG_FRST", "IMG_LAST", "IMG_ROT", "IMG_NUM", "CAR_ROT"]
+    d = rs_list(emulator, "hmi.synoptic_mr_720s[2210]", key=",".join(keys))
+    assert d["status"] == 0 and d["count"] == 1
+    ours = {k: values(d, k)[0] for k in keys}
+    real = _real_header("hmi_synoptic.header")
+    for key in ("T_START", "T_STOP", "T_ROT", "T_OBS"):
+        assert abs(jsoctime.parse_time(ours[key]) - jsoctime.parse_time(real[key])) < 10, key
+    for key in ("IMG_FRST", "IMG_LAST", "IMG_ROT"):
+        assert ours[key] == real[key], key
+    assert float(ours["CARRTIME"]) == float(ours["CRVAL1"]) == real["CARRTIME"] == 795420.0
+    for key in ("B0_ROT", "B0_FRST", "B0_LAST"):
+        assert abs(float(ours[key]) - real[key]) < 0.003, key
+    assert int(ours["IMG_NUM"]) == real["IMG_NUM"]
+    mdi = _real_header("mdi_synoptic.header")
+    d = rs_list(emulator, "hmi.synoptic_mr_720s[2099]", key="T_START,T_STOP")
+    for key in ("T_START", "T_STOP"):
+        assert abs(jsoctime.parse_time(values(d, key)[0]) - jsoctime.parse_time(mdi[key])) < 10, key
+
+
+def test_synoptic_export_has_the_real_keywords_in_the_real_order(emulator):
+    # The keyword list of hmi.Synoptic_Mr_720s was invented (no T_ROT, B0_*, IMG_*, CRDER*, WCSNAME...);
+    # it is now sunpy's real hmi_synoptic.header's, in its order, with the real constants.
+    import io
+
+    from astropy.io import fits
+
+    with download(emulator, "data/hmi/synoptic/hmi.Synoptic_Mr.2210.fits") as r:
+        header = fits.getheader(io.BytesIO(r.read()), 0)
+    real = _real_header("hmi_synoptic.header")
+    def names(h):
+        return [k for k in dict.fromkeys(h) if k not in ("COMMENT", "HISTORY")]
+
+    assert [k for k in names(header) if k in real] == [k for k in names(real) if k in header]
+    assert set(real) - set(header) == set()
+    for key in ("TELESCOP", "INSTRUME", "WAVELNTH", "BUNIT", "CONTENT", "CTYPE1", "CTYPE2", "CUNIT1", "CUNIT2",
+                "WCSNAME", "CADENCE", "DATASIGN", "CAR_ROT", "CARRTIME", "LON_STEP", "W_OFFSET", "W_WEIGHT",
+                "HWNWIDTH", "EQPOINTS", "NSIGMA", "CARSTRCH", "DIFROT_A", "DIFROT_B", "DIFROT_C", "CALVER64",
+                "QUALITY", "CRVAL2"):
+        if key == "LON_STEP":  # the 3600-pixel chart has 0.1-degree pixels, the small one 0.5
+            assert header[key] == pytest.approx(-0.1) and real[key] == -0.5
+        elif isinstance(real[key], float):
+            assert header[key] == pytest.approx(real[key]), key
+        else:
+            assert header[key] == real[key], key
+    assert header["NAXIS1"] == 3600 and header["NAXIS2"] == 1440 and header["BITPIX"] == -32
+    # CRPIX1/LON_FRST of the 720-pixel chart are those of the 3600-pixel one rebinned by 5
+    assert header["LON_FRST"] + 0.2 == pytest.approx(real["LON_FRST"])
+    assert header["LON_LAST"] - 0.2 == pytest.approx(real["LON_LAST"])
+    assert header["CDELT2"] * 4 == pytest.approx(real["CDELT2"], rel=1e-3)
