@@ -23,6 +23,7 @@ from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 from sunpy_jsocx import __version__  # noqa: E402  (the one version string, as the package reports it)
 
@@ -127,7 +128,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "matplotlib_animations": True,
     "default_thumb_file": None,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.ExampleOrder",  # docs/_ext/gallery_order.py
     "reset_modules_order": "both",
 }
 
