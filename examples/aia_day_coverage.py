@@ -17,9 +17,11 @@ from sunpy.net import attrs as a
 import sunpy_jsocx
 from sunpy_jsocx.emulator import JSOCEmulator
 
-# The emulator that ships with the package (leave these two lines out for the real JSOC).
+# The JSOC emulator that ships with the package, on a free loopback port,
+# and every sunpy-jsocx request sent to it. For the real JSOC, leave out
+# these lines and the last cell.
 emu = JSOCEmulator().start()
-sunpy_jsocx.use_server(emu.url)
+server = sunpy_jsocx.use_server(emu.url)
 
 ###############################################################################
 # One search for the seven wavelengths, with the ``QUALITY`` keyword so that flagged
@@ -31,20 +33,22 @@ wavelengths = a.Wavelength(94 * u.AA)
 for w in (131, 171, 193, 211, 304, 335):
     wavelengths |= a.Wavelength(w * u.AA)
 res = client.search(a.Time("2014-01-18T00:00:00", "2014-01-19T00:00:00"),
-                    a.jsocx.Series("aia.lev1_euv_12s"), a.jsocx.Segment("image"), wavelengths,
-                    keys=["QUALITY"])
+                    a.jsocx.Series("aia.lev1_euv_12s"),
+                    a.jsocx.Segment("image"), wavelengths, keys=["QUALITY"])
 client.info("aia.lev1")
 print(f"{len(res)} records")
 
 ###############################################################################
-# The summary and the plot. The emulator counts requests: looking makes none.
+# The summary and the plot. The emulator counts requests: looking makes
+# none.
 
 before = emu.stats()["requests_total"]
 started = time.perf_counter()
 print(res.summary())
 ax = res.plot_coverage()
 took = time.perf_counter() - started
-print(f"summary and plot in {took:.2f} s, {emu.stats()['requests_total'] - before} requests")
+requests = emu.stats()["requests_total"] - before
+print(f"summary and plot in {took:.2f} s, {requests} requests")
 ax.figure.set_size_inches(10, 4.5)
 plt.show()
 
@@ -52,14 +56,15 @@ plt.show()
 # A slice of the table has its own coverage: here the four hours around the gap,
 # in two wavelengths.
 
-t = res["T_REC"]
-keep = (t > "2014-01-18T11:00:00") & (t < "2014-01-18T15:00:00") & ((res["WAVELNTH"] == 171) | (res["WAVELNTH"] == 304))
+t, wavelength = res["T_REC"], res["WAVELNTH"]
+keep = ((t > "2014-01-18T11:00:00") & (t < "2014-01-18T15:00:00")
+        & ((wavelength == 171) | (wavelength == 304)))
 ax = res[keep].plot_coverage()
 ax.figure.set_size_inches(10, 2.5)
 plt.show()
 
 ###############################################################################
-# Stop the emulator when done.
+# Stop sending requests to the emulator, and stop it.
 
+server.restore()
 emu.stop()
-sunpy_jsocx.reset_server()

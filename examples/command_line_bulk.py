@@ -19,17 +19,18 @@ import sunpy.map
 
 from sunpy_jsocx.emulator import JSOCEmulator
 
-# The emulator that ships with the package; the command line is pointed at it with
-# --server (leave that out for the real JSOC).
+# The JSOC emulator that ships with the package; the command line is sent to
+# it with --server (leave that out for the real JSOC).
 emu = JSOCEmulator().start()
 workdir = Path(tempfile.mkdtemp())  # the shell's current directory
 
 
 def jsocx(*args):
-    """Run ``python -m sunpy_jsocx ARGS...`` and print what a shell would show."""
+    """Run ``python -m sunpy_jsocx ARGS...``; print what a shell shows."""
     cmd = [sys.executable, "-m", "sunpy_jsocx", "--server", emu.url, *args]
     print("$ python -m sunpy_jsocx", " ".join(shlex.quote(a) for a in args))
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=workdir)
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir,
+                          check=False)
     print(done.stdout + done.stderr, end="")
     return done.returncode
 
@@ -51,7 +52,8 @@ jsocx("fetch", recordset, "--path", "data", "--no-progress")
 ###############################################################################
 # The files are FITS that `sunpy.map.Map` opens.
 
-maps = [sunpy.map.Map(f).rotate(order=1) for f in sorted((workdir / "data").glob("*.fits"))]
+files = sorted((workdir / "data").glob("*.fits"))
+maps = [sunpy.map.Map(f).rotate(order=1) for f in files]  # solar north up
 fig = plt.figure(figsize=(8, 8), layout="constrained")
 for i, m in enumerate(maps):
     ax = fig.add_subplot(2, 2, i + 1, projection=m)

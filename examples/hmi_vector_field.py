@@ -18,12 +18,15 @@ from sunpy.net import attrs as a
 import sunpy_jsocx
 from sunpy_jsocx.emulator import JSOCEmulator
 
-# The emulator that ships with the package (leave these two lines out for the real JSOC).
+# The JSOC emulator that ships with the package, on a free loopback port,
+# and every sunpy-jsocx request sent to it. For the real JSOC, leave out
+# these lines and the last cell.
 emu = JSOCEmulator().start()
-sunpy_jsocx.use_server(emu.url)
+server = sunpy_jsocx.use_server(emu.url)
 
 ###############################################################################
-# The segments a series has, with their units, come from JSOC's series description.
+# The segments a series has, with their units, come from JSOC's series
+# description.
 
 client = sunpy_jsocx.JSOCXClient()
 segments = client.segments("hmi.B_720s")
@@ -34,11 +37,13 @@ print(segments["name", "units", "protocol"][:6])
 # fetches the first one only.
 
 res = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:11:00"),
-                  a.jsocx.Series("hmi.B_720s"), a.jsocx.Notify("you@example.org"),
+                  a.jsocx.Series("hmi.B_720s"),
+                  a.jsocx.Notify("you@example.org"),
                   a.jsocx.Segment("field") & a.jsocx.Segment("inclination")
                   & a.jsocx.Segment("azimuth") & a.jsocx.Segment("disambig"))
 print(res)
-files = Fido.fetch(res[0, :1], path=tempfile.mkdtemp() + "/{file}", progress=False)
+files = Fido.fetch(res[0, :1], path=tempfile.mkdtemp() + "/{file}",
+                   progress=False)
 print(sorted(Path(f).name for f in files))
 
 ###############################################################################
@@ -60,7 +65,7 @@ fig.suptitle(f"hmi.B_720s {res[0][0]['T_REC']}")
 plt.show()
 
 ###############################################################################
-# Stop the emulator when done.
+# Stop sending requests to the emulator, and stop it.
 
+server.restore()
 emu.stop()
-sunpy_jsocx.reset_server()

@@ -18,29 +18,34 @@ from sunpy.net import attrs as a
 import sunpy_jsocx  # registers the client and a.jsocx with Fido
 from sunpy_jsocx.emulator import JSOCEmulator
 
-# The emulator that ships with the package, on a free loopback port; use_server points
-# every sunpy-jsocx request at it. Leave these two lines out to ask the real JSOC.
+# The JSOC emulator that ships with the package, on a free loopback port,
+# and every sunpy-jsocx request sent to it. For the real JSOC, leave out
+# these lines and the last cell.
 emu = JSOCEmulator().start()
-sunpy_jsocx.use_server(emu.url)
+server = sunpy_jsocx.use_server(emu.url)
 
 ###############################################################################
 # One search, two wavelengths: ``|`` gives one result block per wavelength.
 
 res = Fido.search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:00:30"),
-                  a.jsocx.Series("aia.lev1_euv_12s"), a.jsocx.Notify("you@example.org"),
+                  a.jsocx.Series("aia.lev1_euv_12s"),
+                  a.jsocx.Notify("you@example.org"),
                   a.Wavelength(304 * u.AA) | a.Wavelength(171 * u.AA))
 print(res)
 
 ###############################################################################
-# ``res[1, ::2]`` is every other record of the second block (171 Å). Fetching it
-# downloads exactly those records and nothing else: the emulator counts the files.
+# ``res[1, ::2]`` is every other record of the second block (171 Å). Fetching
+# it downloads exactly those records and nothing else: the emulator counts the
+# files.
 
 before = emu.stats()["files_served"]
-files = Fido.fetch(res[1, ::2], path=tempfile.mkdtemp() + "/{file}", progress=False)
+files = Fido.fetch(res[1, ::2], path=tempfile.mkdtemp() + "/{file}",
+                   progress=False)
 print(f"{len(files)} files, {emu.stats()['files_served'] - before} downloaded")
 
 ###############################################################################
-# The files are FITS with the headers JSOC writes, so `sunpy.map.Map` opens them.
+# The files are FITS with the headers JSOC writes, so `sunpy.map.Map` opens
+# them.
 
 maps = [sunpy.map.Map(f) for f in sorted(files) if f.endswith(".image.fits")]
 fig = plt.figure(figsize=(8, 4))
@@ -52,7 +57,7 @@ fig.tight_layout()
 plt.show()
 
 ###############################################################################
-# Stop the emulator (and forget its address) when done.
+# Stop sending requests to the emulator, and stop it.
 
+server.restore()
 emu.stop()
-sunpy_jsocx.reset_server()

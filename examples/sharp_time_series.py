@@ -15,10 +15,12 @@ from sunpy.net import attrs as a
 import sunpy_jsocx
 from sunpy_jsocx.emulator import JSOCEmulator
 
-# The emulator that ships with the package (leave these two lines out for the real JSOC).
+# The JSOC emulator that ships with the package, on a free loopback port,
+# and every sunpy-jsocx request sent to it. For the real JSOC, leave out
+# these lines and the last cell.
 # Its keyword values are generated, not an active region's real evolution.
 emu = JSOCEmulator().start()
-sunpy_jsocx.use_server(emu.url)
+server = sunpy_jsocx.use_server(emu.url)
 
 ###############################################################################
 # HARP 4864 (NOAA 12232) over five days, one record an hour; what each keyword
@@ -27,8 +29,9 @@ sunpy_jsocx.use_server(emu.url)
 client = sunpy_jsocx.JSOCXClient()
 keys = ["USFLUX", "TOTUSJH", "MEANGAM"]
 res = client.search(a.Time("2014-11-28T00:00:00", "2014-12-03T00:00:00"),
-                    a.jsocx.Series("hmi.sharp_cea_720s"), a.jsocx.PrimeKey("HARPNUM", 4864),
-                    a.jsocx.Sample(1 * u.h), keys=[*keys, "NOAA_AR", "QUALITY"])
+                    a.jsocx.Series("hmi.sharp_cea_720s"),
+                    a.jsocx.PrimeKey("HARPNUM", 4864), a.jsocx.Sample(1 * u.h),
+                    keys=[*keys, "NOAA_AR", "QUALITY"])
 print(res[:5])
 info = client.keywords("hmi.sharp_cea_720s")
 info = {row["name"]: row for row in info}
@@ -51,7 +54,7 @@ fig.autofmt_xdate()
 plt.show()
 
 ###############################################################################
-# Stop the emulator when done.
+# Stop sending requests to the emulator, and stop it.
 
+server.restore()
 emu.stop()
-sunpy_jsocx.reset_server()

@@ -22,36 +22,45 @@ from sunpy.net import attrs as a
 import sunpy_jsocx
 from sunpy_jsocx.emulator import JSOCEmulator
 
-# The emulator that ships with the package (leave these two lines out for the real JSOC).
+# The JSOC emulator that ships with the package, on a free loopback port,
+# and every sunpy-jsocx request sent to it. For the real JSOC, leave out
+# these lines and the last cell.
 # A cutout needs an export, and an export an address that JSOC knows.
-emu = JSOCEmulator(image_size=512, registered=("you@example.org",)).start()
-sunpy_jsocx.use_server(emu.url)
+emu = JSOCEmulator(image_size=512,
+                   registered=("you@example.org",)).start()
+server = sunpy_jsocx.use_server(emu.url)
 
 ###############################################################################
 # The region: two corners in helioprojective coordinates at the reference time.
-# With ``tracking=True`` JSOC moves the region with the solar rotation from that time.
+# With ``tracking=True`` JSOC moves the region with the solar rotation from
+# that time.
 
 start = "2014-01-01T00:00:00"
-bottom_left = SkyCoord(-500 * u.arcsec, -275 * u.arcsec, frame=frames.Helioprojective,
-                       obstime=start, observer="earth")
-top_right = SkyCoord(150 * u.arcsec, 375 * u.arcsec, frame=frames.Helioprojective,
-                     obstime=start, observer="earth")
-res = Fido.search(a.Time(start, "2014-01-01T05:59:59"), a.jsocx.Series("aia.lev1_euv_12s"),
-                  a.Wavelength(171 * u.AA), a.jsocx.Segment("image"), a.jsocx.Sample(1 * u.h),
+bottom_left = SkyCoord(-500 * u.arcsec, -275 * u.arcsec, obstime=start,
+                       frame=frames.Helioprojective, observer="earth")
+top_right = SkyCoord(150 * u.arcsec, 375 * u.arcsec, obstime=start,
+                     frame=frames.Helioprojective, observer="earth")
+res = Fido.search(a.Time(start, "2014-01-01T05:59:59"),
+                  a.jsocx.Series("aia.lev1_euv_12s"), a.Wavelength(171 * u.AA),
+                  a.jsocx.Segment("image"), a.jsocx.Sample(1 * u.h),
                   a.jsocx.Notify("you@example.org"),
-                  a.jsocx.Cutout(bottom_left, top_right=top_right, tracking=True))
+                  a.jsocx.Cutout(bottom_left, top_right=top_right,
+                                 tracking=True))
 print(res)
 
 ###############################################################################
 # The fetch goes through one export (JSOC does the cutting), then downloads the
 # cutouts.
 
-files = Fido.fetch(res, path=tempfile.mkdtemp() + "/{file}", progress=False)
+files = Fido.fetch(res, path=tempfile.mkdtemp() + "/{file}",
+                   progress=False)
 sequence = sunpy.map.Map(sorted(files), sequence=True)
-print(f"{len(sequence)} cutouts of {sequence[0].data.shape[1]} x {sequence[0].data.shape[0]} pixels")
+ny, nx = sequence[0].data.shape
+print(f"{len(sequence)} cutouts of {nx} x {ny} pixels")
 
 ###############################################################################
-# `sunpy.map.MapSequence.plot` returns a Matplotlib animation, one frame a cutout.
+# `sunpy.map.MapSequence.plot` returns a Matplotlib animation, one frame a
+# cutout.
 
 fig = plt.figure(figsize=(5, 5))
 ax = fig.add_subplot(projection=sequence[0])
@@ -59,7 +68,7 @@ ani = sequence.plot(axes=ax, norm=sequence[0].plot_settings["norm"])
 plt.show()
 
 ###############################################################################
-# Stop the emulator when done.
+# Stop sending requests to the emulator, and stop it.
 
+server.restore()
 emu.stop()
-sunpy_jsocx.reset_server()
