@@ -498,6 +498,19 @@ def aia_response():
                   retention=0, unitsize=1, archive=0, tapegroup=0)
 
 
+def aia_pointing_values(wavelengths):
+    """record_values of X0_MP, Y0_MP, IMSCL_MP, INST_ROT for an AIA series' WAVELNTH axis.
+
+    From ``sunpy_jsocx.emulator.evidence.AIA_POINTING`` (171 and 304 real, the other channels the 171
+    values), so aiapy's update_pointing finds the level-1 pointing it compares with the master
+    pointing table (before, the keywords fell back to noise between 0 and 100 pixels).
+    """
+    from sunpy_jsocx.emulator.evidence import AIA_POINTING
+
+    rows = [AIA_POINTING.get(w, AIA_POINTING[171]) for w in wavelengths]
+    return {k: [row[k] for row in rows] for k in ("X0_MP", "Y0_MP", "IMSCL_MP", "INST_ROT")}
+
+
 def aia_response_records():
     """``(combos, record_values)`` of aia.response: one record per row of the real tables.
 
@@ -1015,7 +1028,7 @@ def build_series(templates):
         epoch=AIA_EPOCH, step=12.0, first="2010.05.13_00:00:36_TAI",
         axes=[{"key": "WAVELNTH", "values": AIA_EUV}], image_dims="4096x4096",
         segment_files={"image": "image_lev1.fits", "spikes": "spikes.fits"},
-        slot_origin=AIA_SLOT_ORIGIN)
+        slot_origin=AIA_SLOT_ORIGIN, record_values=aia_pointing_values(AIA_EUV))
     for name, instrume in (("hmi.M_45s", "HMI_FRONT2"), ("hmi.V_45s", "HMI_FRONT2")):
         add(name, templates[name], instrument="HMI", time_key="T_REC", epoch=MDI_EPOCH, step=45.0,
             first="2010.03.29_08:00:00_TAI", axes=[{"key": "CAMERA", "values": [2]}],
@@ -1029,11 +1042,13 @@ def build_series(templates):
     add("aia.lev1_uv_24s", aia_synoptic(templates, 24, "AIA Level 1, 24 second cadence"),
         instrument="AIA", time_key="T_REC", epoch=AIA_EPOCH, step=24.0, first="2010.05.13_00:00:48_TAI",
         axes=[{"key": "WAVELNTH", "values": AIA_UV}], image_dims="4096x4096",
-        segment_files={"image": "image_lev1.fits", "spikes": "spikes.fits"}, slot_origin=AIA_SLOT_ORIGIN)
+        segment_files={"image": "image_lev1.fits", "spikes": "spikes.fits"}, slot_origin=AIA_SLOT_ORIGIN,
+        record_values=aia_pointing_values(AIA_UV))
     add("aia.lev1_vis_1h", aia_synoptic(templates, 3600, "AIA Level 1, 3600 second cadence"),
         instrument="AIA", time_key="T_REC", epoch=AIA_EPOCH, step=3600.0, first="2010.05.13_00:00:00_TAI",
         axes=[{"key": "WAVELNTH", "values": AIA_VIS}], image_dims="4096x4096",
-        segment_files={"image": "image_lev1.fits", "spikes": "spikes.fits"}, slot_origin=AIA_SLOT_ORIGIN)
+        segment_files={"image": "image_lev1.fits", "spikes": "spikes.fits"}, slot_origin=AIA_SLOT_ORIGIN,
+        record_values=aia_pointing_values(AIA_VIS))
     add("aia.lev1", aia_lev1(templates), instrument="AIA", time_key="T_REC", epoch=LEV1_SLOT_EPOCH,
         step=1.0, first="2010.05.13_00:00:36_TAI", axes=[], image_dims="4096x4096",
         cadence=12.0, fsn_from_time=True, cycle_values={"WAVELNTH": AIA_EUV + AIA_UV})

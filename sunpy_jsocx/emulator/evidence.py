@@ -26,7 +26,7 @@ Sources (all public):
 from __future__ import annotations
 
 __all__ = ["AIA_AEC", "AIA_AEC_WINDOWS", "AIA_EXPTIME", "AIA_MEANS_CHOSEN", "AIA_RESPONSE", "AIA_RESPONSE_COLUMNS",
-           "AIA_RESPONSE_SOURCE", "AIA_RESPONSE_SOURCES",
+           "AIA_RESPONSE_SOURCE", "AIA_RESPONSE_SOURCES", "AIA_POINTING", "AIA_MASTER_POINTING_KEYWORDS",
            "AIA_STATS", "AIA_PERCENTILES", "HARP_SEEN_ALIVE", "KIND_STATS", "KNOWN_HARPS", "SEGMENT_BUNIT", "SOURCES"]
 
 SOURCES = {
@@ -548,6 +548,30 @@ AIA_RESPONSE_V10 = [
 ]
 
 AIA_RESPONSE = AIA_RESPONSE_V8 + AIA_RESPONSE_V10
+
+
+#: AIA master-pointing values (the level-1 keywords X0_MP, Y0_MP, IMSCL_MP, INST_ROT that JSOC copies from
+#: the master pointing table into every level-1 record), per wavelength, with their source. X0/Y0 are the
+#: Sun centre in 0-based CCD pixels, IMSCL_MP arcsec/pixel, INST_ROT degrees (aiapy's update_pointing,
+#: LM-SAL/aiapy@afc3db7 aiapy/calibrate/meta.py). Only 171 and 304 are known; the emulator gives the other
+#: channels the 171 values (emulator choice) and keeps each constant over the mission.
+AIA_POINTING = {
+    171: {"X0_MP": 2055.060059, "Y0_MP": 2042.719971, "IMSCL_MP": 0.599489, "INST_ROT": 0.019327,
+          "source": "[aia171] sunpy/data/test/aia_171_level1.fits (T_OBS 2011-02-15T00:00:01.34Z)"},
+    304: {"X0_MP": 2060.370117, "Y0_MP": 2031.859985, "IMSCL_MP": 0.600165, "INST_ROT": -0.131639,
+          "source": "[cass304] rs_list key=**ALL** of aia.lev1_euv_12s[2014.01.01_00:00:35_TAI-...][304]"},
+}
+#: What public sources say of the series aia.master_pointing3h (not emulated, see docs/emulator.rst):
+#: its prime key is T_START (queried as ``aia.master_pointing3h[<start>Z-<end>Z]``), records cover
+#: ``[T_START, T_STOP)`` with ``T_STOP = T_START + 3 h`` as a rule, the table starts 2010-05-13, and its
+#: keywords include T_START, T_STOP and A_<wl>_X0, A_<wl>_Y0, A_<wl>_IMSCALE, A_<wl>_INSTROT for wl in
+#: 094, 171, 193, 211, 304, 335, 1600, 1700, 4500 (LM-SAL/backup_files get_pointing_table.py NEEDED_KEYS;
+#: LM-SAL/aiapy@afc3db7 aiapy/calibrate/utils.py get_pointing_table and meta.py update_pointing, which
+#: also reads A_131_*). Its values are the AIA_POINTING ones above.
+AIA_MASTER_POINTING_KEYWORDS = ["T_START", "T_STOP"] + [
+    f"A_{wl}_{part}" for wl in ("094", "171", "193", "211", "304", "335", "1600", "1700", "4500")
+    for part in ("X0", "Y0", "IMSCALE", "INSTROT")
+]
 
 # --- AIA automatic exposure control (AEC) in flares (helper B) ---------------------------------
 # Sources:

@@ -239,3 +239,23 @@ def test_synoptic_export_has_the_real_keywords_in_the_real_order(emulator):
     assert header["LON_FRST"] + 0.2 == pytest.approx(real["LON_FRST"])
     assert header["LON_LAST"] - 0.2 == pytest.approx(real["LON_LAST"])
     assert header["CDELT2"] * 4 == pytest.approx(real["CDELT2"], rel=1e-3)
+
+
+def test_aia_level1_pointing_keywords_are_real_pointing(emulator):
+    # aiapy's update_pointing (examples/download_specific_data.py) moves CRPIX by the difference
+    # between the master pointing table's X0/Y0 and the level-1 X0_MP/Y0_MP, and sets CDELT to
+    # IMSCL_MP's table twin; the emulator's X0_MP/Y0_MP were noise between 0 and 100 pixels (the Sun
+    # centre of a 4096-pixel AIA image is near pixel 2048). They are now the real values of sunpy's
+    # aia_171_level1.fits (171) and of JSOC's recorded 304 answer; other channels take the 171 values.
+    d = rs_list(emulator, "aia.lev1_euv_12s[2014.01.01_00:00:35_TAI/12s]",
+                key="WAVELNTH,X0_MP,Y0_MP,IMSCL_MP,INST_ROT")
+    assert d["status"] == 0 and d["count"] == 7
+    rows = {w: (float(x), float(y), float(s), float(r)) for w, x, y, s, r in zip(
+        values(d, "WAVELNTH"), values(d, "X0_MP"), values(d, "Y0_MP"), values(d, "IMSCL_MP"), values(d, "INST_ROT"),
+        strict=True)}
+    # float keywords: the emulator prints 32-bit values, so compare to 32-bit precision
+    assert rows["304"] == pytest.approx((2060.370117, 2031.859985, 0.600165, -0.131639), rel=1e-7)  # recorded
+    assert rows["171"] == pytest.approx((2055.060059, 2042.719971, 0.599489, 0.019327), rel=1e-7)  # aia_171
+    for x, y, scale, rot in rows.values():
+        assert 2000 < x < 2100 and 2000 < y < 2100
+        assert 0.59 < scale < 0.61 and abs(rot) < 0.2
