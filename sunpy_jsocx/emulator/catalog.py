@@ -9,11 +9,15 @@ Two kinds of series are known:
   key, its epoch and step, the mission span, the values of the other prime
   keys, the stored file name and image kind of each segment.
 * **Catalogue-only** series are the remaining real JSOC names of
-  ``data/catalog.json``. JSOC lists them, so the emulator lists them and answers
-  ``series_struct`` for them. Their real structure is not known here, so the
-  emulator gives them a generic one (a ``T_REC`` prime key slotted daily and a
-  single ``data`` segment) and says so in the series note. This is an emulator
-  choice, written down here because jsoc-api.md has no data for them.
+  ``data/catalog.json``. JSOC lists them, so the emulator lists them; their real
+  structure is not known here, so ``series_struct`` and ``rs_list`` refuse them
+  (:func:`not_emulated_message`). A generic placeholder model (a daily ``T_REC``
+  and one ``data`` segment) exists only so that record numbers and storage units
+  of every listed series stay distinct.
+
+The emulator block may hold ``record_values`` (``{keyword: [one value per prime-key
+combination]}``): real per-record values, such as the rows of the AIA response tables
+or the Carrington-rotation times of the synoptic charts, which win over generated ones.
 """
 
 from __future__ import annotations
