@@ -5,7 +5,7 @@ Every row carries its record's identity in hidden columns (``_recnum``, the
 record name ``_record``, the query block ``_block``, whether the record is
 ``_online`` and its segment paths ``_seg_<name>``), and the table carries the
 query blocks (``query_args``) and the server it came from. All of these
-survive any indexing (int, slice, list, boolean mask, `Row`, Fido's
+survive any indexing (int, slice, list, boolean mask, `~astropy.table.Row`, Fido's
 ``res[i, ::2]``), so fetching any subset exports or downloads exactly the
 selected records.
 
