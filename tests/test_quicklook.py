@@ -109,7 +109,7 @@ def test_bad_choices_are_refused_with_what_is_valid_before_any_request(emu, clie
 
 
 # ---------------------------------------------------------------- what it costs
-def test_online_rows_come_as_stored_files_with_no_export(emu, client):
+def test_online_rows_come_as_stored_files_with_no_export(emu, client, tmp_path):
     res = _search(client)
     assert res["_online"].all()
     emu.reset_stats()
@@ -118,20 +118,26 @@ def test_online_rows_come_as_stored_files_with_no_export(emu, client):
     # One download per record and nothing else: no export, no e-mail check, no rs_list.
     assert cost["requests"] == {"download": 3}
     assert cost["exports"] == 0 and cost["files"] == 3
+    # ... of the whole stored files: as many bytes as the three files as they are stored.
+    stored = client.fetch(res[[0, 5, -1]], path=tmp_path, protocol="as-is", progress=False)
+    assert cost["bytes"] == sum(os.path.getsize(p) for p in stored)
     assert _titles(fig) == [_expected_title(res[i]) for i in (0, 5, -1)]
     # The stored 512-pixel images, shown at full size, north up (FITS row 0 at the bottom).
     images = [ax.images[0] for ax in fig.axes]
     assert all(im.get_array().shape == (512, 512) and im.origin == "lower" for im in images)
 
 
-def test_jpg_costs_one_export_and_far_fewer_bytes(emu, client):
+def test_jpg_costs_one_export_and_far_fewer_bytes(emu, client, tmp_path):
     res = _search(client)
     emu.reset_stats()
     res.quicklook([0, 5, -1], how="files")
     stored = _cost(emu)
     emu.reset_stats()
-    fig = res.quicklook([0, 5, -1], how="jpg")
+    fig = res.quicklook([0, 5, -1], how="jpg", path=tmp_path)
     cost = _cost(emu)
+    jpegs = sorted(tmp_path.rglob("*.jpg"))
+    assert len(jpegs) == 3 and all(p.read_bytes()[:2] == b"\xff\xd8" for p in jpegs)
+    assert cost["bytes"] == sum(p.stat().st_size for p in jpegs)  # the JPEGs and nothing else
     assert cost["exports"] == 1
     assert cost["requests"]["jsoc_fetch:exp_request"] == 1
     assert cost["requests"]["download"] == 3
