@@ -27,7 +27,8 @@ from __future__ import annotations
 
 __all__ = ["AIA_AEC", "AIA_AEC_WINDOWS", "AIA_EXPTIME", "AIA_MEANS_CHOSEN", "AIA_RESPONSE", "AIA_RESPONSE_COLUMNS",
            "AIA_RESPONSE_SOURCE", "AIA_RESPONSE_SOURCES", "AIA_POINTING", "AIA_MASTER_POINTING_KEYWORDS",
-           "AIA_STATS", "AIA_PERCENTILES", "HARP_SEEN_ALIVE", "KIND_STATS", "KNOWN_HARPS", "SEGMENT_BUNIT", "SOURCES"]
+           "AIA_STATS", "AIA_PERCENTILES", "HARP_SEEN_ALIVE", "HMI_CONTINUUM_MEANS",
+           "KIND_STATS", "KNOWN_HARPS", "SEGMENT_BUNIT", "SOURCES"]
 
 SOURCES = {
     "cass304": "sunpy/sunpy@b361c0cda sunpy/net/jsoc/tests/cassettes/test_search_metadata.yaml",
@@ -620,3 +621,18 @@ AIA_AEC = {
     # (emulator choice: [aec2021] expects short and nominal frames in one flare window).
     "channels": ((94, 131, 171, 193, 211, 304, 335), "AEC acts on the EUV channels ([aia171flare] 171, [aec2021] 211)"),
 }
+
+# --- HMI continuum intensity over the mission (helper B) ----------------------------------------
+# * [hmiic]: sunpy/data/test/resampled_hmi.fits (hmi.Ic_45s, T_REC 2014.03.01_00:01:30_TAI): DATAMEAN 49948.07.
+# * [hmiic2023]: the FITS header inside sunpy/data/test/2023_01_31__03_39_23_200__SDO_HMI_HMI_continuum.jp2
+#   (lm_jps.Ic_45s, T_REC 2023.01.31_03:40:30_TAI): DATAMEAN 37421.079, DATAMEDN 41496.564,
+#   DATARMS 13077.645.
+SOURCES.update({"hmiic2023": "sunpy/data/test/2023_01_31__03_39_23_200__SDO_HMI_HMI_continuum.jp2 (FITS header)"})
+
+#: Disk-averaged HMI continuum intensity (DN/s) at known times: (TAI time, DATAMEAN, source).
+#: The emulator interpolates linearly between them and extends the line beyond them (the
+#: decline of the instrument's throughput); the record-to-record spread is KIND_STATS'.
+HMI_CONTINUUM_MEANS = (
+    ("2014.03.01_00:01:30_TAI", 49948.07, "[hmiic] DATAMEAN 49948.07"),
+    ("2023.01.31_03:40:30_TAI", 37421.079, "[hmiic2023] DATAMEAN 37421.079"),
+)

@@ -89,18 +89,35 @@ class Ephemeris:
     def earth(self, t: np.ndarray):
         """B0 (deg), L0 (deg), Sun-Earth distance (m), Carrington rotation number and d(distance)/dt (m/s)."""
         t = np.asarray(t, dtype=float)
-        h0 = np.floor(t / 3600.0)
-        lo, hi = h0.min(), h0.max() + 1
-        hours = np.arange(lo, hi + 1)
-        nodes = self._nodes(hours)
         x = t / 3600.0
-        b0 = np.interp(x, hours, nodes[:, 0])
-        # L0 decreases through 360 -> 0; interpolate it unwrapped.
-        l0 = np.mod(np.interp(x, hours, np.unwrap(nodes[:, 1], period=360.0)), 360.0)
-        dist = np.interp(x, hours, nodes[:, 2])
-        crn = np.interp(x, hours, nodes[:, 3])
-        ddist = np.interp(x, hours[:-1] + 0.5, np.diff(nodes[:, 2]) / 3600.0)
-        self._hae = tuple(np.interp(x, hours, nodes[:, k]) for k in (4, 5, 6))
+        h0 = np.floor(x)
+        frac = x - h0
+        # Only the hourly nodes around each time are evaluated (not every hour of the span:
+        # six years at 6-h sampling would be 52,000 ephemeris evaluations).
+        hours = np.unique(np.concatenate([h0 - 1, h0, h0 + 1, h0 + 2]))
+        nodes = self._nodes(hours)
+
+        def at(offset):
+            return nodes[np.searchsorted(hours, h0 + offset)]
+
+        n0, n1 = at(0), at(1)
+
+        def lerp(k):
+            return n0[:, k] + (n1[:, k] - n0[:, k]) * frac
+
+        b0 = lerp(0)
+        # L0 decreases through 360 -> 0; interpolate along the short way round.
+        step = np.mod(n1[:, 1] - n0[:, 1] + 180.0, 360.0) - 180.0
+        l0 = np.mod(n0[:, 1] + step * frac, 360.0)
+        dist = lerp(2)
+        crn = lerp(3)
+        # d(distance)/dt: hourly differences centred on the half hours, interpolated linearly.
+        d_prev = (n0[:, 2] - at(-1)[:, 2]) / 3600.0
+        d_here = (n1[:, 2] - n0[:, 2]) / 3600.0
+        d_next = (at(2)[:, 2] - n1[:, 2]) / 3600.0
+        ddist = np.where(frac < 0.5, d_prev + (d_here - d_prev) * (frac + 0.5),
+                         d_here + (d_next - d_here) * (frac - 0.5))
+        self._hae = tuple(lerp(k) for k in (4, 5, 6))
         return b0, l0, dist, crn, ddist
 
     def _phase(self) -> float:

@@ -29,6 +29,7 @@ from sunpy_jsocx.emulator.evidence import (
     AIA_RESPONSE_COLUMNS,
     AIA_STATS,
     HARP_SEEN_ALIVE,
+    HMI_CONTINUUM_MEANS,
     KIND_STATS,
     KNOWN_HARPS,
     SEGMENT_BUNIT,
@@ -86,6 +87,13 @@ def _aia_response_values(m: SeriesModel, b: RecordBatch, up: str, typ: str) -> n
 
 class QueryError(ValueError):
     """A record set JSOC would refuse; the message is JSOC's."""
+
+
+def _hmi_continuum_mean(t: np.ndarray) -> np.ndarray:
+    """HMI's disk-averaged continuum intensity at TAI times ``t``: the line through HMI_CONTINUUM_MEANS."""
+    (t0, v0, _), (t1, v1, _) = HMI_CONTINUUM_MEANS[0], HMI_CONTINUUM_MEANS[-1]
+    a, z = jsoctime.parse_time(t0), jsoctime.parse_time(t1)
+    return v0 + (np.asarray(t, dtype=float) - a) * (v1 - v0) / (z - a)
 
 
 @dataclass
@@ -912,6 +920,8 @@ class RecordStore:
         else:
             prof = KIND_STATS[self._stats_kind(m)]
             centre, spread = prof["mean"]
+            if self._stats_kind(m) == "continuum" and m.namespace == "hmi" and m.time_key:
+                centre = _hmi_continuum_mean(b.t_rec)  # the mission's decline, between real values
             mean = centre + spread * (2 * u(1) - 1)
             if prof.get("mean_from") and m.keyword(prof["mean_from"]):
                 mean = mean + self.values(b, prof["mean_from"]).astype(float)

@@ -188,3 +188,28 @@ def test_every_aec_value_names_its_source():
         assert jsoctime.parse_time(start) < jsoctime.parse_time(end) and source
     for key in ("aia171flare", "hv171", "aec2021"):
         assert evidence.SOURCES[key]
+
+
+def test_hmi_continuum_declines_through_the_two_real_values():
+    """resampled_hmi.fits (2014-03-01): 49948; the 2023-01-31 HMI continuum JP2 header: 37421."""
+    store = _store(0)
+    _, a = _values(store, "hmi.Ic_45s[2014.03.01_00:01:30_TAI]")
+    _, z = _values(store, "hmi.Ic_45s[2023.01.31_03:40:30_TAI]")
+    assert abs(a["DATAMEAN"][0] - 49948.07) < 600  # KIND_STATS' record-to-record spread: +-500
+    assert abs(z["DATAMEAN"][0] - 37421.08) < 600
+    _, lc = _values(store, "hmi.Ic_720s[2010.05.01_TAI-2016.04.01_TAI@30d]")  # drms plot_hmi_lightcurve.py
+    first, last = lc["DATAMEAN"][:6].mean(), lc["DATAMEAN"][-6:].mean()
+    assert first - last > 5000  # it falls, not a flat band
+    assert np.all(lc["DATAMEDN"] > lc["DATAMEAN"]) and np.all(lc["DATAMAX"] >= lc["DATAMEAN"])
+
+
+def test_ephemeris_evaluates_only_the_hours_around_the_times_asked():
+    """Six years at 30-day steps once cost an ephemeris evaluation for each of 52,000 hours."""
+    from sunpy_jsocx.emulator.physics import Ephemeris
+
+    e = Ephemeris()
+    t = jsoctime.parse_time("2010.05.01_00:00:00_TAI") + np.arange(73) * 30 * 86400.0 + 1234.5
+    b0, l0, dist, crn, ddist = e.earth(t)
+    assert len(e._cache) <= 4 * len(t)
+    assert np.all((dist > 1.45e11) & (dist < 1.53e11)) and np.all(np.abs(b0) <= 7.3)
+    assert np.all(np.abs(ddist) < 600.0)  # m/s: Earth's radial speed is at most ~500 m/s
