@@ -1079,6 +1079,12 @@ def main(argv=None, *, prog: str = "python -m sunpy_jsocx serve") -> int:
     h = server.holdings
     print(f"serving {sum(len(s.records) for s in h.series.values())} records of {len(h.series)} series from "
           f"{len(h.files)} files", file=sys.stderr, flush=True)
+    if h.unplaced:
+        print(f"note: {len(h.unplaced)} as-is file(s) match no held FITS file of a record and are not served "
+              f"(first: {h.unplaced[0]}); see {server.url}emulator/stats", file=sys.stderr, flush=True)
+    if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {args.host} without an access token: anyone who can reach this port can "
+              "read the files; consider --token auto", file=sys.stderr, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     try:
