@@ -6,6 +6,10 @@ The Space-weather HMI Active Region Patches (SHARPs) come with summary keywords 
 every record: total unsigned flux ``USFLUX``, total unsigned current helicity
 ``TOTUSJH``, mean field inclination ``MEANGAM`` and more. A search that asks for them
 with ``keys=`` gets them in the result table, so a time series needs no download.
+
+The emulator that answers here fills these keywords with placeholder numbers (0 to
+100), not the active region's evolution: against JSOC the same code plots the
+region's real values.
 """
 
 import astropy.units as u
@@ -18,7 +22,6 @@ from sunpy_jsocx.emulator import JSOCEmulator
 # The JSOC emulator that ships with the package, on a free loopback port,
 # and every sunpy-jsocx request sent to it. For the real JSOC, leave out
 # these lines and the last cell.
-# Its keyword values are generated, not an active region's real evolution.
 emu = JSOCEmulator().start()
 server = sunpy_jsocx.use_server(emu.url)
 
