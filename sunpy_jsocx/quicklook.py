@@ -50,9 +50,9 @@ __all__ = ["quicklook", "MAX_ROWS", "HOW", "JPG_SCALINGS", "TARGET_PIXELS"]
 
 #: At most this many records are shown by one quicklook.
 MAX_ROWS = 8
-#: The ways of fetching: ``auto`` (stored files for online records, one binned jpg
-#: export for the rest), ``files`` (what ``fetch`` would download), ``jpg`` (one binned
-#: jpg export of every record).
+#: How a quicklook may fetch, as ``how=``; ``auto`` takes stored files for online records
+#: and one binned jpg export for the rest, ``files`` what ``fetch`` would download, and
+#: ``jpg`` one binned jpg export of every record.
 HOW = ("auto", "files", "jpg")
 #: Scalings of JSOC's jpg protocol (jsoc-api.md §3.7; ``jsoc_export_as_images``).
 JPG_SCALINGS = ("MINMAX", "MINMAXGIVEN", "LOG", "SQRT", "MAG")
@@ -224,10 +224,10 @@ def quicklook(obj, rows=None, *, path=None, how: str = "auto", segment: str | No
 
     Parameters
     ----------
-    obj : `~sunpy_jsocx.response.JSOCXResponse`, its row, or `~sunpy.net.fido_factory.UnifiedResponse`
-        The search result, or any slice or row of it; a Fido result contributes its JSOCX
-        blocks, one after the other.
-    rows : int, list of int, slice or boolean mask, optional
+    obj : `~sunpy_jsocx.response.JSOCXResponse` or `~sunpy.net.fido_factory.UnifiedResponse`
+        The search result, or any slice or row (`~sunpy_jsocx.response.JSOCXRow`) of it; a
+        Fido result contributes its JSOCX blocks, one after the other.
+    rows : int, list of int, slice or `numpy.ndarray` of bool, optional
         The records to show (row numbers of ``obj``), at most `MAX_ROWS`; by default every
         row, so a longer result needs ``rows`` (``rows=[0, 500, 1000]``,
         ``rows=slice(None, None, 6000)``) or a slice of itself. Too many rows are refused

@@ -117,7 +117,7 @@ class JSOCXRow(QueryResponseRow):
         return coverage.plot_coverage(self, ax, **kwargs)
 
     def quicklook(self, *, path=None, **kwargs):
-        """Fetch and show a small image of this record; see ``sunpy_jsocx.quicklook.quicklook``."""
+        """Fetch and show a small image of this record; see `sunpy_jsocx.quicklook.quicklook`."""
         from sunpy_jsocx.quicklook import quicklook
 
         return quicklook(self, path=path, **kwargs)
@@ -186,7 +186,7 @@ class JSOCXResponse(QueryResponseTable):
 
         Online records' stored files come straight from JSOC's storage (no export, and the
         record cache keeps them for a later fetch); records that need an export anyway go
-        into one ``jpg`` export binned at JSOC. See ``sunpy_jsocx.quicklook.quicklook`` for
+        into one ``jpg`` export binned at JSOC. See `sunpy_jsocx.quicklook.quicklook` for
         the options and what each way costs.
         """
         from sunpy_jsocx.quicklook import quicklook
