@@ -137,11 +137,11 @@ def main(argv=None) -> int:
     Run the emulator until SIGTERM or Ctrl-C; returns the exit status.
 
     With ``--data DIR`` it serves the FITS files under ``DIR`` instead
-    (``sunpy_jsocx.emulator.mirror``, the same as ``python -m sunpy_jsocx serve DIR``).
+    (``sunpy_jsocx.emulator.serve``, the same as ``python -m sunpy_jsocx serve DIR``).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     if any(a == "--data" or a.startswith("--data=") for a in argv):
-        from sunpy_jsocx.emulator.mirror import main as serve_main
+        from sunpy_jsocx.emulator.serve import main as serve_main
 
         return serve_main(argv, prog="python -m sunpy_jsocx.emulator")
     args = build_parser().parse_args(argv)

@@ -25,7 +25,7 @@ import pytest
 
 import sunpy_jsocx
 from sunpy_jsocx.emulator.holdings import Holdings, read_headers
-from sunpy_jsocx.emulator.mirror import HeldJSOC
+from sunpy_jsocx.emulator.serve import HeldJSOC
 
 EMAIL = "user@example.org"
 START, END = "2014-01-01T00:00:00", "2014-01-01T00:01:30"
@@ -364,7 +364,7 @@ def test_new_files_are_found_by_the_cheap_check(held, tmp_path):
 
 
 # ---------------------------------------------------------------- command line
-@pytest.mark.parametrize("argv", [["-m", "sunpy_jsocx.emulator", "--data"], ["-m", "sunpy_jsocx.emulator.mirror"]])
+@pytest.mark.parametrize("argv", [["-m", "sunpy_jsocx.emulator", "--data"], ["-m", "sunpy_jsocx.emulator.serve"]])
 def test_command_line_prints_the_base_url_first_and_serves(held, argv):
     env = dict(os.environ, JSOCX_SERVE_TOKEN="env-token-123")
     proc = subprocess.Popen([sys.executable, *argv, str(held["data"]), "--port", "0"], stdout=subprocess.PIPE,

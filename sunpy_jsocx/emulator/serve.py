@@ -72,7 +72,7 @@ from sunpy_jsocx.emulator.holdings import HeldFile, HeldRecord, HeldSeries, Hold
 from sunpy_jsocx.emulator.records import QueryError
 from sunpy_jsocx.emulator.saferegex import FilterError, filter_names
 
-__all__ = ["HeldJSOC", "build_parser", "main", "make_mirror_app", "resolve"]
+__all__ = ["HeldJSOC", "build_parser", "main", "make_serve_app", "resolve"]
 
 TOKEN_ENV = "JSOCX_SERVE_TOKEN"
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]{8,128}")
@@ -344,9 +344,9 @@ class _Export:
 
 
 @dataclass
-class MirrorConfig:
+class ServeConfig:
     """
-    How the mirror serves.
+    How the server of held files serves.
 
     Parameters
     ----------
@@ -370,8 +370,8 @@ class MirrorConfig:
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
 
-class _MirrorState:
-    def __init__(self, cfg: MirrorConfig):
+class _ServeState:
+    def __init__(self, cfg: ServeConfig):
         self.cfg = cfg
         self.holdings = Holdings(cfg.roots, cfg.metadata).scan()
         self.last_check = cfg.clock()
@@ -446,7 +446,7 @@ def _inside(path: Path, roots: list[Path]) -> bool:
 
 
 # ---------------------------------------------------------------------------- answers
-def _series_struct(state: _MirrorState, ds: str) -> dict:
+def _series_struct(state: _ServeState, ds: str) -> dict:
     name = re.split(r"[\[{]", ds.strip(), maxsplit=1)[0].strip()
     s = state.holdings.get(name)
     if s is None:
@@ -469,7 +469,7 @@ def _stored_name(segment: str) -> str:
     return f"{segment}.fits"
 
 
-def _pseudo(state: _MirrorState, records: list[HeldRecord], key: str) -> list[str]:
+def _pseudo(state: _ServeState, records: list[HeldRecord], key: str) -> list[str]:
     if key == "*recnum*":
         return [str(r.recnum) for r in records]
     if key == "*sunum*":
@@ -507,7 +507,7 @@ _PSEUDO = ("*recnum*", "*sunum*", "*size*", "*online*", "*retain*", "*archive*",
            "*dirmtime*", "*spec*")
 
 
-def _rs_list(state: _MirrorState, q: dict[str, str]) -> dict:
+def _rs_list(state: _ServeState, q: dict[str, str]) -> dict:
     ds = q.get("ds", "")
     try:
         sels = [x for x in resolve(state.holdings, ds, limit=_int(q.get("n"))) if x.records]
@@ -603,7 +603,7 @@ def _refuse(msg: str, **extra) -> dict:
     return {"status": 4, "error": msg, "contact": _CONTACT, **extra}
 
 
-def _exp_request(state: _MirrorState, q: dict[str, str]) -> dict:  # noqa: PLR0911
+def _exp_request(state: _ServeState, q: dict[str, str]) -> dict:  # noqa: PLR0911
     ds = q.get("ds", "")
     notify = q.get("notify", "")
     method = q.get("method", "url")
@@ -687,7 +687,7 @@ def _index(exp: _Export) -> dict:
     return d
 
 
-def _exp_status(state: _MirrorState, requestid: str) -> dict:
+def _exp_status(state: _ServeState, requestid: str) -> dict:
     if not re.fullmatch(r"JSOC_[0-9]{8}_[0-9]+(_X)?(_IN)?", requestid or ""):
         return {"status": 4, "requestid": requestid, "error": f"Bad RequestID '{requestid}' provided.",
                 "wait": 999999, "contact": _CONTACT}
@@ -710,12 +710,12 @@ async def _params(request: web.Request) -> dict[str, str]:
     return q
 
 
-_STATE: web.AppKey = web.AppKey("mirror_state", _MirrorState)
+_STATE: web.AppKey = web.AppKey("serve_state", _ServeState)
 
 
-def make_mirror_app(cfg: MirrorConfig) -> web.Application:
+def make_serve_app(cfg: ServeConfig) -> web.Application:
     """The aiohttp application answering JSOC's API from the files ``cfg`` names."""
-    state = _MirrorState(cfg)
+    state = _ServeState(cfg)
     token = cfg.token
     prefix = f"/{token}" if token else ""
 
@@ -873,7 +873,7 @@ def make_mirror_app(cfg: MirrorConfig) -> web.Application:
     return app
 
 
-def _note(state: _MirrorState, name: str) -> str:
+def _note(state: _ServeState, name: str) -> str:
     s = state.holdings.get(name)
     return str(s.struct.get("note", "")) if s else ""
 
@@ -912,12 +912,12 @@ class HeldJSOC:
         Folders of cached ``series_struct`` answers; default: the client's cache
         (``$JSOCX_CACHE_DIR/series_struct``) and ``<data>/series_struct``.
     rescan_interval, clock
-        As ``MirrorConfig``.
+        As ``ServeConfig``.
 
     Examples
     --------
     >>> import tempfile
-    >>> from sunpy_jsocx.emulator.mirror import HeldJSOC
+    >>> from sunpy_jsocx.emulator.serve import HeldJSOC
     >>> with tempfile.TemporaryDirectory() as d, HeldJSOC(d) as server:
     ...     server.url.startswith("http://127.0.0.1:")
     True
@@ -936,7 +936,7 @@ class HeldJSOC:
         if metadata is None:
             metadata = default_metadata(roots[0])
         self.host, self.port, self.token = host, port, token
-        self.config = MirrorConfig([r.resolve() for r in roots], [Path(m) for m in metadata], token,
+        self.config = ServeConfig([r.resolve() for r in roots], [Path(m) for m in metadata], token,
                                    rescan_interval, clock)
         self._loop = None
         self._thread = None
@@ -972,7 +972,7 @@ class HeldJSOC:
         self._loop = loop
         asyncio.set_event_loop(loop)
         try:
-            self._app = make_mirror_app(self.config)
+            self._app = make_serve_app(self.config)
             self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, self.host, self.port)
