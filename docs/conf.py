@@ -129,6 +129,9 @@ sphinx_gallery_conf = {
     "default_thumb_file": None,
     "within_subsection_order": "gallery_order.ExampleOrder",  # docs/_ext/gallery_order.py
     "reset_modules_order": "both",
+    # no sg_execution_times pages: they load jQuery and DataTables from CDNs (the build time is in
+    # the CI log instead)
+    "write_computation_times": False,
 }
 
 _log = logging.getLogger(__name__)
