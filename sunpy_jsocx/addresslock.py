@@ -249,6 +249,15 @@ class AddressLock:
             if entry is None or entry.get("token") == self.token:
                 _write(fd, self._entry(requestid))
 
+    def clear(self, requestid: str) -> None:
+        """Free the lock if it is held for ``requestid`` (an export found complete), whoever took it."""
+        if self.path is None:
+            return
+        with guarded(self.path) as fd:
+            entry = _read(fd)
+            if entry is not None and entry.get("requestid") == requestid:
+                _write(fd, None)
+
     def release(self) -> None:
         """Give the turn up (if it is still ours)."""
         if not self.held:

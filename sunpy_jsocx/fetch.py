@@ -358,10 +358,12 @@ class FetchPlan:
             return None
         log.info(f"Picking up JSOC export {rid} ({len(group.recnums)} records), recorded by an earlier run of "
                  "this fetch, by its id.")
+        lock = self._lock(group.server, group.notify)
         if status in PENDING:
-            lock = self._lock(group.server, group.notify)
             lock.acquire(self._finished, timeout=self.timeout, sleep=self.sleep, requestid=rid)
             self._holding[id(req)] = lock
+        else:
+            lock.clear(rid)  # a killed run's turn, for an export that is done: nobody need wait for it
         req.group = group
         group.request = req
         group.picked = True
@@ -774,8 +776,21 @@ class FetchPlan:
                     self.groups[key] = g.subset(rest)
                 else:
                     del self.groups[key]
-        if resumed:
-            self.groups = dict(resumed + list(self.groups.items()))
+        # Records never submitted go in exports of the size JSOC accepted before, not in halves
+        # of what is left (which would make more, smaller exports than one uninterrupted run).
+        accepted: dict[str, int] = {}
+        for entry in m.exports():
+            n = len(parse_ranges(entry.get("records", "")))
+            accepted[entry.get("part")] = max(accepted.get(entry.get("part"), 0), n)
+        rest: list[tuple[tuple, _ExportGroup]] = []
+        for key, g in self.groups.items():
+            size = accepted.get(g.part, 0)
+            if g.request is None and size and len(g.recnums) > size:
+                ordered = sorted(g.recnums)
+                rest += [((*key, "chunk", i), g.subset(ordered[i:i + size])) for i in range(0, len(ordered), size)]
+            else:
+                rest.append((key, g))
+        self.groups = dict(resumed + rest)
 
     def _run(self, results: parfive.Results) -> None:
         timeout = self.timeout
