@@ -601,6 +601,10 @@ def hmi_v_sht_2drls():
 #:   recording a Range GET of http://jsoc.stanford.edu/data/hmi/synoptic/hmi.Synoptic_Mr.2200.fits:
 #:   BITPIX=-32, NAXIS1=3600, NAXIS2=1440, BUNIT='Mx/cm^2', CONTENT='Carrington Synoptic Chart Of Br Field',
 #:   TOTVALS=5184000, MISSVALS=47292, LICENSE; data at byte 8640; 220 such files, CR 2096-2315.
+#: * [wiki]: JSOC's wiki pages MagneticField/SynopticRadial and SynopticMaps (jsoc.stanford.edu/jsocwiki):
+#:   one record per Carrington rotation from CR 2096 (April 2010), prime key CAR_ROT, segment synopMr,
+#:   3600 longitudes x 1440 steps in sine latitude, the 720 x 360 maps a 5 x 4 boxcar average of them,
+#:   Mr = Mlos / cos(angle from disk centre), low-latitude noise well below 0.5 G.
 #: * [frame]: JSOC's synoptic-frame module (brblosdailysynframe.c, find_string id 4561570351): CRPIX2 =
 #:   (ydim+1)/2, CDELT1 = -360/xdim, CDELT2 = 2/ydim, CARRTIME = CRVAL1; 3600x1440 charts rebinned by 5 in
 #:   longitude and 4 in sine latitude into the 720x360 small charts.
@@ -610,8 +614,8 @@ def hmi_v_sht_2drls():
 #: LON_FRST = 360 (CR-1), LON_LAST = 360 CR - 0.1, CRPIX1 = 1800 at CRVAL1 = CARRTIME = 360 (CR-0.5).
 #: Units and descriptions (series_struct "units" and "note") are not in the evidence: the 2020 export
 #: wrote no comments. They are the emulator's wording.
-SYNOPTIC_CR = (2096, 2315)  # [probe]
-SYNOPTIC_NX, SYNOPTIC_NY = 3600, 1440  # [probe], [frame]
+SYNOPTIC_CR = (2096, 2315)  # [wiki] first rotation, [probe] 220 files to CR 2315 (October 2026)
+SYNOPTIC_NX, SYNOPTIC_NY = 3600, 1440  # [wiki], [probe], [frame]
 SYNOPTIC_MISSVALS = 47292  # [probe] CR 2200; the only count known for a 3600x1440 chart
 #: Carrington-rotation times of the real headers, (rotation number, TAI time): T_START is rotation
 #: CR, T_ROT = T_OBS is CR + 0.5 and T_STOP is CR + 1.

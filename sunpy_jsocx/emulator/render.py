@@ -1101,11 +1101,12 @@ def _synoptic_values(keywords: Mapping[str, object], seed: int) -> np.ndarray:
     rng = _rng(seed, "synoptic")
     field = np.zeros((ny, nx), np.float32)
 
-    # Small-scale mixed-polarity field (network and plage mottles, about 0.2 deg) and noise.
+    # Small-scale mixed-polarity field (network and plage mottles, about 0.2 deg) and noise: "well below
+    # 0.5 G" at low latitudes, growing as 1/mu towards the poles (JSOC wiki MagneticField/SynopticRadial).
     mottle = _filtered_noise(rng, ny, nx, 0.2 / abs(d1))
     field += mottle * np.float32(7.0)
     mu = np.sqrt(np.maximum(1.0 - sin_lat * sin_lat, 0.0)).astype(np.float32)
-    field += rng.standard_normal((ny, nx), dtype=np.float32) * (np.float32(3.0) / np.maximum(mu, 0.2))[:, None]
+    field += rng.standard_normal((ny, nx), dtype=np.float32) * (np.float32(0.4) / np.maximum(mu, 0.02))[:, None]
 
     # Active regions: each region as it was on the day it crossed the central meridian: compact
     # spots, and plage of the spot's polarity made of mottles around them.
