@@ -11,13 +11,17 @@ separately) are merged before anything is sent, so OR branches never cost an
 export each.
 
 Running a plan never loses the parts that work to a part that fails: files that
-need no export are downloaded first; each export is waited for in turn (a
-pending export of the same address, even another process's, is waited out, as
-JSOC allows one per address), and the next one is submitted while the finished
-one downloads. Whatever still fails after the transport's retries (an export
-JSOC refuses, one that times out, a file that will not download) becomes an
-entry in the returned `parfive.Results` errors, carrying what is needed to do
-exactly that part again (`retry`, which ``Fido.fetch(results)`` calls).
+need no export are downloaded first; each export is waited for in turn (JSOC
+allows one pending export per address: fetches of one address on this machine
+take turns through `sunpy_jsocx.addresslock`, and a pending export started
+elsewhere is waited out), and the next one is submitted while the finished one
+downloads. A job manifest in the output folder (`sunpy_jsocx.manifest`) records
+each export when submitted and each file when in place, so that the same fetch
+run again after an interruption skips what is done and picks exports up by id.
+Whatever still fails after the transport's retries (an export JSOC refuses, one
+that times out, a file that will not download) becomes an entry in the returned
+`parfive.Results` errors, carrying what is needed to do exactly that part again
+(`retry`, which ``Fido.fetch(results)`` calls).
 """
 
 from __future__ import annotations
@@ -307,6 +311,9 @@ class FetchPlan:
             self.timeout = other.timeout  # the most patient of the merged plans
 
     # ---------------------------------------------------------------- exporting
+    def _pause(self, seconds: float) -> None:
+        (self.sleep or transport.pause)(seconds)
+
     def _lock(self, server: str, notify: str) -> AddressLock:
         key = (str(server).rstrip("/").lower(), str(notify).strip().lower())
         if key not in self._locks:
@@ -360,7 +367,7 @@ class FetchPlan:
                  "this fetch, by its id.")
         lock = self._lock(group.server, group.notify)
         if status in PENDING:
-            lock.acquire(self._finished, timeout=self.timeout, sleep=self.sleep, requestid=rid)
+            lock.acquire(self._finished, timeout=self.timeout, sleep=self._pause, requestid=rid)
             self._holding[id(req)] = lock
         else:
             lock.clear(rid)  # a killed run's turn, for an export that is done: nobody need wait for it
@@ -391,7 +398,7 @@ class FetchPlan:
                 except ExportFailed:
                     pass
                 self._done_with(r)
-        lock.acquire(self._finished, timeout=self.timeout, sleep=self.sleep)
+        lock.acquire(self._finished, timeout=self.timeout, sleep=self._pause)
         try:
             waited = 0.0
             while True:
