@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -291,16 +292,29 @@ sys.exit(cli.main(["--verbose", *sys.argv[1:]]))
 """
 
 
-def _until(proc, text: str, limit: float = 120.0) -> str:
-    """Read the child's output until a line with ``text`` (bounded; fails on EOF)."""
+def _lines(proc) -> queue.Queue:
+    """The child's output lines, read by a thread of their own (None at the end)."""
+    q: queue.Queue = queue.Queue()
+
+    def read():
+        for line in proc.stdout:
+            q.put(line)
+        q.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return q
+
+
+def _until(lines: queue.Queue, text: str, limit: float = 120.0) -> str:
+    """Wait for a line of the child's with ``text`` (bounded; fails if the child ends first)."""
     deadline = time.monotonic() + limit
     seen = []
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
-        if not ready:
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
             break
-        line = proc.stdout.readline()
-        if not line:
+        if line is None:
             break
         seen.append(line)
         if text in line:
@@ -322,21 +336,23 @@ def test_two_processes_of_one_address_take_turns_instead_of_meeting_status_7(tmp
         first = start("hmi.M_45s[2010.06.01_TAI/2m]", "a")
         second = None
         try:
-            _until(first, "HOLDING")
+            out_a = _lines(first)
+            _until(out_a, "HOLDING")
             second = start("hmi.M_45s[2010.06.02_TAI/2m]", "b")
-            _until(second, "waiting for its turn")
+            out_b = _lines(second)
+            _until(out_b, "waiting for its turn")
             assert emu.stats()["requests"]["jsoc_fetch:exp_request"] == 1, "B has not asked yet"
             clock.advance(2)  # A's export is ready; A downloads, B asks
-            _until(second, "HOLDING")
+            _until(out_b, "HOLDING")
             clock.advance(2)
-            out_a, _ = first.communicate(timeout=120)
-            out_b, _ = second.communicate(timeout=120)
+            first.wait(timeout=120)
+            second.wait(timeout=120)
         finally:
             for p in (first, second):
                 if p is not None and p.poll() is None:
                     p.kill()
                     p.wait()
-        assert first.returncode == 0 and second.returncode == 0, (out_a, out_b)
+        assert first.returncode == 0 and second.returncode == 0
         s = emu.stats()
         assert s["requests"]["jsoc_fetch:exp_request"] == 2, "one request each: none answered with status 7"
         assert s["exports_created"] == 2
