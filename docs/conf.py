@@ -111,11 +111,6 @@ _FIX_IN = {  # references that need a docstring fix in a module of another owner
 nitpick_ignore = [entry for entries in _FIX_IN.values() for entry in entries]
 
 # -- Gallery ---------------------------------------------------------------------------------
-os.environ.setdefault("MPLBACKEND", "agg")
-# The examples print what they download; a record cache of the builder's own (~/.cache) would
-# make them print other numbers and keep files after the build. Each build starts an empty one,
-# which the command-line example's subprocesses inherit.
-os.environ["JSOCX_RECORD_CACHE"] = tempfile.mkdtemp(prefix="jsocx-docs-cache-")
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "generated/gallery",
@@ -187,7 +182,21 @@ def _reread_changelog(app, env, added, changed, removed):
     return [name for name in env.found_docs if name == "changelog"]
 
 
+def _gallery_environment():
+    """
+    The environment the examples run in, set when Sphinx starts (not when conf.py is merely
+    imported, as pytest's doctest collection of docs/ does).
+
+    The examples print what they download; a record cache of the builder's own (~/.cache) would
+    make them print other numbers and keep files after the build. Each build starts an empty one,
+    which the command-line example's subprocesses inherit.
+    """
+    os.environ.setdefault("MPLBACKEND", "agg")
+    os.environ["JSOCX_RECORD_CACHE"] = tempfile.mkdtemp(prefix="jsocx-docs-cache-")
+
+
 def setup(app):
+    _gallery_environment()
     app.add_directive("changelog-fragments", ChangelogFragments)
     app.connect("env-get-outdated", _reread_changelog)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
