@@ -345,6 +345,10 @@ class JobManifest:
         try:
             with guarded(self.guard):
                 self.path.unlink(missing_ok=True)
+                # The guard goes too, so that finished jobs leave nothing behind. (A third run of the
+                # same job already waiting on it then shares no lock with a fourth: at worst one
+                # lost manifest update, whose files the next run verifies and keeps.)
+                self.guard.unlink(missing_ok=True)
         except OSError:
             pass
         self._dirty = False
