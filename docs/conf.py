@@ -104,8 +104,6 @@ _FIX_IN = {  # references that need a docstring fix in a module of another owner
     "export.py": [("py:obj", "sunpy_jsocx.transport.now"), ("py:obj", "sunpy_jsocx.transport.pause"),
                   ("py:obj", "PROGRESS_EVERY"), ("py:class", "The current status"), ("py:class", "Download URLs")],
     "fetch.py": [("py:obj", "wait"), ("py:class", "Seconds to wait for each export at most")],
-    "quicklook.py": [("py:class", "The ways"), ("py:class", "fetching"), ("py:class", "boolean mask"),
-                     ("py:class", "its row")],
     "transport.py": [("py:class", "How messages name the server")],
 }
 nitpick_ignore = [entry for entries in _FIX_IN.values() for entry in entries]
