@@ -104,6 +104,8 @@ def _check(args: argparse.Namespace) -> str | None:
         flag = option_for(f.name)
         if value is None or f.name == "registered":
             continue
+        if f.name == "play" and value not in ("jsoc", "kis"):
+            return f"{flag} must be jsoc or kis, got {value!r}"
         if f.name.endswith("_rate") and not 0.0 <= value <= 1.0:
             return f"{flag} must be between 0 and 1, got {value}"
         if f.name == "image_size" and not 8 <= value <= 8192:

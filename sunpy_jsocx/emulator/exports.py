@@ -212,7 +212,10 @@ class ExportManager:
         self.exports: dict[str, Export] = {}
         self.by_sunum: dict[int, Export] = {}
         self._day_counter: dict[str, int] = {}
+        #: Exports created since the last reset of the statistics (a figure; see `JSOCEmulator.stats`).
         self.created = 0
+        #: Exports ever created: numbers the storage units, so it is never reset.
+        self.sequence = 0
 
     # ------------------------------------------------------------------ helpers
     def check_address(self, address: str | None) -> dict[str, Any]:
@@ -361,7 +364,8 @@ class ExportManager:
         # 8. a staged request
         rid = self._new_id(now)
         self.created += 1
-        sunum = self.created * 10000 + EXPORT_SERIES_CODE
+        self.sequence += 1
+        sunum = self.sequence * 10000 + EXPORT_SERIES_CODE
         exp = Export(rid, ds, notify, "url" if method == "url_quick" else method, protocol, filenamefmt, process,
                      now, now + self.staging_delay, batches, sunum, rcount, count, size, steps=steps)
         self.exports[rid] = exp

@@ -94,6 +94,10 @@ class EmulatorConfig:
     sleep
         Coroutine function used to wait (``latency``, ``bandwidth`` pacing);
         inject a recording one in tests.
+    play
+        Which server to play: ``jsoc``, or ``kis`` (JSOC's metadata mirror as drms's
+        configuration describes it: ``show_series`` and ``jsoc_info`` under ``/cgi-bin/``,
+        HTTP 404 for exports and files; see ``sunpy_jsocx.emulator.kis``).
     """
 
     latency: float = 0.0
@@ -113,6 +117,7 @@ class EmulatorConfig:
     record_limit: int = DRMS_RECORD_LIMIT
     clock: object = field(default=time.time, repr=False)
     sleep: object = field(default=asyncio.sleep, repr=False)
+    play: str = "jsoc"
 
     def rate(self, name: str) -> float:
         explicit = getattr(self, f"{name}_rate")
@@ -127,7 +132,8 @@ class _State:
                                  offline_before=jsoctime.parse_time(cfg.offline_before), image_size=cfg.image_size)
         self.exports = ExportManager(self.store, clock=cfg.clock, staging_delay=cfg.staging_delay,
                                      registered=cfg.registered, size_limit_mb=cfg.size_limit_mb,
-                                     notfound_polls=cfg.notfound_polls, image_size=cfg.image_size)
+                                     notfound_polls=cfg.notfound_polls, image_size=cfg.image_size,
+                                     movies=True)
         self.rng = random.Random(cfg.seed)
         self.counts: Counter = Counter()
         self.faults: Counter = Counter()
@@ -330,6 +336,10 @@ def make_app(cfg: EmulatorConfig) -> web.Application:
         app.router.add_route("GET", f"/cgi-bin/ajax/{path}", handler)
         app.router.add_route("POST", f"/cgi-bin/ajax/{path}", handler)
     app.router.add_get("/{tail:.*}", files)  # GET and HEAD
+    if cfg.play == "kis":
+        from sunpy_jsocx.emulator.kis import as_kis  # imported here: kis imports this module
+
+        app = as_kis(app)
     return app
 
 
@@ -652,7 +662,12 @@ def _export_file_bytes(state: _State, exp, f) -> bytes:
     proto = exp.protocol.split(",")[0].lower()
     if proto == "as-is":
         return _asis_bytes(state, f.batch, f.index, f.segment)
-    if proto == "jpg":
+    if f.kind == "movie":  # an mp4 export's movie: its JPEG frames in an MP4 (movie.py)
+        from sunpy_jsocx.emulator.movie import mp4_from_jpegs
+
+        return state.cached(("mp4", exp.id, f.filename), lambda: mp4_from_jpegs(
+            [_export_file_bytes(state, exp, g) for g in state.exports.frames(exp)]))
+    if proto in ("jpg", "mp4"):
         return state.cached(("jpg", exp.id, f.filename), lambda: _jpeg_bytes(state, exp, f))
     data = _fits_bytes(state, f.batch, f.index, f.segment)
     steps = exp.steps
@@ -719,7 +734,8 @@ async def _send(request: web.Request, state: _State, data: bytes, name: str) -> 
     ctype = "application/fits" if name.endswith(".fits") else (
         "application/x-tar" if name.endswith(".tar") else (
             "application/json" if name.endswith(".json") else (
-                "image/jpeg" if name.endswith(".jpg") else "application/octet-stream")))
+                "image/jpeg" if name.endswith(".jpg") else (
+                    "video/mp4" if name.endswith(".mp4") else "application/octet-stream"))))
     resp = web.StreamResponse(status=status, headers=headers)
     resp.content_type = ctype
     resp.content_length = len(body)

@@ -310,3 +310,34 @@ def test_bandwidth_paces_small_files_from_the_first_chunk():
     assert waits[0] > 0 and waits[0] <= chunk / bandwidth
     assert waits == sorted(waits)  # a schedule from the start, not a burst then a pause
     assert waits[-1] <= len(body) / bandwidth and waits[-1] > 0.9 * len(body) / bandwidth
+
+
+def test_reset_statistics_keeps_earlier_exports_downloadable():
+    # reset_stats() used to restart the export counter that numbers storage units, so the
+    # next export took over the first one's /SUM directory and its files answered 404
+    # (found by benchmarks/bench_interrupted.py, which resets the figures between runs).
+    with JSOCEmulator() as emu:
+        first = exp_status(emu, exp_request(emu, ONLINE_DS)["requestid"])
+        assert int(first["status"]) == 0
+        emu.reset_stats()
+        assert emu.stats()["exports_created"] == 0
+        second = exp_request(emu, "hmi.M_45s[2014.01.01_01:00:00_TAI/2m]{magnetogram}")
+        second = exp_status(emu, second["requestid"])
+        assert int(second["status"]) == 0 and emu.stats()["exports_created"] == 1
+        assert first["dir"] != second["dir"]
+        for answer in (first, second):
+            path = answer["dir"] + "/" + answer["data"][0]["filename"]
+            with download(emu, path) as r:
+                assert r.status == 200 and r.read(6) == b"SIMPLE"
+
+
+def test_play_kis_from_the_configuration():
+    # --play kis (EmulatorConfig.play) serves the catalogue under KIS's layout, no exports.
+    from helpers import get_json
+
+    with JSOCEmulator(play="kis") as kis:
+        d = get_json(kis, "cgi-bin/show_series", filter=r"hmi\.M_45s$")
+        assert [s["name"] for s in d["names"]] == ["hmi.M_45s"]
+        with pytest.raises(urllib.error.HTTPError) as e:
+            get_json(kis, "cgi-bin/jsoc_fetch", op="exp_status", requestid="JSOC_20140101_001")
+        assert e.value.code == 404
