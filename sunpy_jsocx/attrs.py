@@ -692,7 +692,10 @@ def register_values():
     >>> "magnetogram" in [name for name, _ in values[Segment]]
     True
     """
-    catalog = _json.loads(_files("sunpy_jsocx.emulator").joinpath("data/catalog.json").read_text(encoding="utf-8"))
+    # The series list is data shared with the emulator; read as a resource of this package so
+    # that registering the client with Fido never imports the emulator package.
+    catalog = _json.loads(_files("sunpy_jsocx").joinpath("emulator", "data", "catalog.json")
+                          .read_text(encoding="utf-8"))
     result = {}
     for attr_class, member in ((Series, "series"), (Segment, "segments")):
         seen = set()

@@ -130,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", nargs="?", choices=("show", "verify", "clear"), default="show",
                    help="show (default): where it is, files and size; verify: check every file and drop "
                         "the damaged ones; clear: remove every file")
+
+    # Its options are the server's own (serve DIR --help); argparse hands them on unparsed.
+    s = sub.add_parser("serve", add_help=False,
+                       help="serve JSOC's API from downloaded FITS files to drms, sunpy and sunpy-jsocx "
+                            "(serve DIR --help)")
+    s.add_argument("serve_args", nargs=argparse.REMAINDER)
     return p
 
 
@@ -157,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     int
         0 done, 1 refused or failed, 2 bad arguments, 3 unreachable, 130 interrupted.
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:  # the server, and aiohttp, load only for this command
+        return _serve(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -220,7 +229,19 @@ def _os_message(error: OSError) -> str:
     return f"{error.strerror or error}{where}"
 
 
+def _serve(argv: list[str]) -> int:
+    """``serve``: the held-files server of ``sunpy_jsocx.emulator.serve`` (an edge, loaded only here)."""
+    from sunpy_jsocx.emulator.serve import main as serve_main
+
+    try:
+        return serve_main(argv)
+    except SystemExit as e:  # its --help, or argparse's one-line usage error
+        return int(e.code or 0) if not isinstance(e.code, str) else USAGE
+
+
 def _run(args) -> int:
+    if args.command == "serve":  # global options first: serve's own options follow it
+        return _serve(args.serve_args)
     from sunpy import log
 
     # The client's warnings repeat what the summary lists; --verbose shows what it does.

@@ -393,3 +393,16 @@ def test_import_still_registers_the_client_with_fido_in_either_order():
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr[-2000:]
         assert out.stdout.split() in (["Series"], ["Series", "True"], ["JSOCXClient", "use_mirror"]), out.stdout
+
+
+def test_the_client_command_line_loads_the_server_only_for_serve():
+    # `python -m sunpy_jsocx serve DIR` runs sunpy_jsocx.emulator.serve; every other command,
+    # and importing the package, must not load the emulator (the client does not depend on it).
+    code = ("import sys, sunpy_jsocx, sunpy_jsocx.cli; sunpy_jsocx.cli.main(['series', '--help']); "
+            "print(sorted(m for m in sys.modules if m.startswith('sunpy_jsocx.emulator')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    listed = subprocess.run([sys.executable, "-m", "sunpy_jsocx", "--help"], capture_output=True, text=True,
+                            timeout=120)
+    assert "serve" in listed.stdout

@@ -364,7 +364,8 @@ def test_new_files_are_found_by_the_cheap_check(held, tmp_path):
 
 
 # ---------------------------------------------------------------- command line
-@pytest.mark.parametrize("argv", [["-m", "sunpy_jsocx.emulator", "--data"], ["-m", "sunpy_jsocx.emulator.serve"]])
+@pytest.mark.parametrize("argv", [["-m", "sunpy_jsocx.emulator", "--data"], ["-m", "sunpy_jsocx.emulator.serve"],
+                                  ["-m", "sunpy_jsocx", "serve"], ["-m", "sunpy_jsocx", "-v", "serve"]])
 def test_command_line_prints_the_base_url_first_and_serves(held, argv):
     env = dict(os.environ, JSOCX_SERVE_TOKEN="env-token-123")
     proc = subprocess.Popen([sys.executable, *argv, str(held["data"]), "--port", "0"], stdout=subprocess.PIPE,
