@@ -8,6 +8,7 @@ Nothing here reaches beyond 127.0.0.1. Tests that need the real JSOC carry
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 
 import pytest
@@ -21,6 +22,10 @@ REGISTERED = "user@example.org"
 os.environ["JSOCX_CACHE_TTL"] = "0"
 # ... nor record files from the record cache (tests of the cache switch it on themselves).
 os.environ["JSOCX_RECORD_CACHE"] = "0"
+# ... and the per-address export queues live in this run's own folder, not the user's cache
+# (each emulator is a server of its own, so every test would leave a lock file there).
+_LOCKS = tempfile.TemporaryDirectory(prefix="jsocx-test-locks-")
+os.environ["JSOCX_EXPORT_LOCKS"] = _LOCKS.name
 
 
 def pytest_addoption(parser):
