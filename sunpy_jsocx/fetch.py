@@ -121,6 +121,22 @@ class _ExportGroup:
                             names={n: r for n, r in self.names.items() if r in keep})
 
 
+def _protocol_case(protocol: str) -> str:
+    """
+    The protocol name in lower case, its arguments as given.
+
+    JSOC's ``jsoc_export_as_images`` matches arguments such as ``CT=HMI_mag.lut`` case by
+    case, so only the name (``jpg``, ``fits``...) is folded.
+
+    Examples
+    --------
+    >>> _protocol_case("JPG,CT=HMI_mag.lut,scaling=MAG")
+    'jpg,CT=HMI_mag.lut,scaling=MAG'
+    """
+    name, sep, args = str(protocol).partition(",")
+    return name.strip().lower() + sep + args
+
+
 def _part(server, series, protocol, method, cutout, segments) -> dict[str, Any]:
     """What a job part is (`sunpy_jsocx.manifest`): everything about its files but the records."""
     return {"server": str(server).rstrip("/").lower(), "series": str(series).lower(), "protocol": protocol,
@@ -207,7 +223,7 @@ class FetchPlan:
             server = block.get("server") or table.server or self.client.server
             conn = connection(server)
             info = conn.info(block["series"])
-            proto = (protocol or block.get("protocol") or "fits").lower()
+            proto = _protocol_case(protocol or block.get("protocol") or "fits")
             meth = (method or block.get("method") or "url").lower().replace("url-quick", "url_quick")
             segments = list(block.get("segments") or info.segment_names)
             cutout = block.get("cutout")

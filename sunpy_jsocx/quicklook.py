@@ -395,13 +395,7 @@ def _add(plan, sub, how: str, jpg_for) -> None:
     for b in sorted({int(x) for x in sub["_block"]}):
         part = sub[np.asarray(sub["_block"]) == b]
         proto = jpg_for(b)
-        known = {id(g) for g in plan.groups.values()}
-        plan.add_rows(part, protocol=proto, method="url")
-        # add_rows lower-cases the protocol string; JSOC's jsoc_export_as_images reads its
-        # ``CT=`` argument case-sensitively, so the new jpg groups get the string as written.
-        for g in plan.groups.values():
-            if id(g) not in known and g.protocol.startswith("jpg"):
-                g.protocol = proto
+        plan.add_rows(part, protocol=proto, method="url")  # keeps the arguments' case (CT=HMI_mag.lut)
 
 
 def _scale(data: np.ndarray) -> dict:
