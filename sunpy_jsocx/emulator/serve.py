@@ -907,7 +907,7 @@ class HeldJSOC:
     port
         Port; 0 picks a free one.
     token
-        Access token: every URL then starts with ``/<token>/`` (`url` includes it).
+        Access token: every URL then starts with ``/<token>/`` (``url`` includes it).
     metadata
         Folders of cached ``series_struct`` answers; default: the client's cache
         (``$JSOCX_CACHE_DIR/series_struct``) and ``<data>/series_struct``.
