@@ -216,7 +216,9 @@ def emulator_block(name, ss, *, instrument, time_key, epoch=None, step=None, fir
     is how JSOC prints it) plus ``extra_constants`` (variable keywords that are fixed for
     this series, such as INSTRUME).  ``optional`` adds documented optional members
     (``cadence``, ``slot_origin``, ``fsn_from_time``, ``cycle_values``, ``record_values``: per-record
-    keyword values, one per prime-key combination).
+    keyword values, one per prime-key combination; ``time_offsets``: ``{keyword: {"from": time keyword,
+    "seconds": n}}``, time keywords that are another one plus a fixed offset; ``utc_slots``: the time
+    key's values sit on whole UTC times, the leap seconds since ``slot_origin`` taken off).
     """
     constants = {k["name"]: k["defval"] for k in ss["keywords"] if k["recscope"] == "constant"}
     constants.update(extra_constants or {})
@@ -237,7 +239,8 @@ def emulator_block(name, ss, *, instrument, time_key, epoch=None, step=None, fir
         "constants": constants,
         "image_dims": image_dims,
     }
-    for key in ("cadence", "slot_origin", "fsn_from_time", "cycle_values", "record_values"):
+    for key in ("cadence", "slot_origin", "fsn_from_time", "cycle_values", "record_values", "time_offsets",
+                "utc_slots"):
         if key in optional:
             block[key] = optional.pop(key)
     if optional:
@@ -526,9 +529,79 @@ def aia_response_records():
 
 
 # --------------------------------------------------------------------------------------
+# AIA master pointing table: aia.master_pointing3h.
+# --------------------------------------------------------------------------------------
+#: Sources (the facts are kept with their sources in sunpy_jsocx.emulator.evidence,
+#: AIA_MASTER_POINTING and AIA_POINTING):
+#:
+#: * [mptkeys]: LM-SAL/backup_files get_pointing_table.py (main): SERIES "aia.master_pointing3h", NEEDED_KEYS
+#:   T_START, T_STOP, A_<wl>_X0/_Y0/_IMSCALE/_INSTROT for 094 171 193 211 304 335 1600 1700 4500, queried
+#:   as ``aia.master_pointing3h[<start>Z-<end>Z]`` from 2010-05-13T00:00:00Z.
+#: * [aiapy]: LM-SAL/aiapy@afc3db7 aiapy/calibrate/utils.py get_pointing_table ("A MPT entry covers the
+#:   interval [T_START:T_STOP)", "generally ... TSTOP = T_START + 3 hours"; units pixel, arcsecond / pixel,
+#:   degree) and meta.py update_pointing (reads A_<wavelength:03.0f>_*, so A_131_* too; X0/Y0 0-based CCD
+#:   pixels); aiapy/calibrate/tests/test_utils.py: the query for 2021-01-01T00:00 +- 3 h starts at
+#:   T_START 2020-12-31T21:00:00 UTC, so T_START sits on whole UTC hours that are multiples of 3.
+#: * [jsocmod]: a JSOC module (find_string id 4635566334) reads A_094_X0 ... A_131_X0 ... with
+#:   drms_getkey_float: the columns are floats, one set per AIA channel, 131 included.
+#: * [limbfit]: the limb-fit pipeline that fills the series (find_string id 60990979159, config tz 'UTC',
+#:   cadence_h 3): show_info prints its T_START/T_STOP as ``2026-05-01T00:00:00Z 2026-05-01T03:00:00Z``.
+#:
+#: Emulator choices: no other keywords than these and DRMS's companions of the slotted T_START, no
+#: segments; T_STOP is always T_START + 3 h (aiapy names rare longer entries at calibrations and
+#: eclipses; none is emulated); the values are the level-1 pointing of AIA_POINTING, constant over the
+#: mission, so update_pointing leaves a level-1 map's pointing as it is.
+MPT_WAVELENGTHS = ("094", "131", "171", "193", "211", "304", "335", "1600", "1700", "4500")
+MPT_PARTS = (  # (suffix, level-1 keyword with the same value, units, note)
+    ("X0", "X0_MP", "pixel", "Sun centre X in the CCD frame, 0-based pixels"),
+    ("Y0", "Y0_MP", "pixel", "Sun centre Y in the CCD frame, 0-based pixels"),
+    ("IMSCALE", "IMSCL_MP", "arcsec/pixel", "image scale"),
+    ("INSTROT", "INST_ROT", "deg", "CCD rotation wrt SDO Z axis"),
+)
+MPT_FIRST = "2010.05.13_00:00:37_TAI"  # [mptkeys] 2010-05-13T00:00:00Z: the slot printed so under utc_slots
+#: Slot origin of T_START: a whole UTC midnight after the last leap second (2017-01-01), so slots fall on
+#: whole UTC hours; ``utc_slots`` takes the leap seconds since then off earlier slots.
+MPT_SLOT_ORIGIN = "2017.01.01_00:00:37_TAI"
+
+
+def aia_master_pointing3h():
+    """series_struct of aia.master_pointing3h ([mptkeys], [aiapy], [jsocmod], [limbfit] above)."""
+    keywords = [
+        kw("T_START", "time", "ts_slot", units="ISO", note="start of the interval [T_START, T_STOP)"),
+        kw("T_STOP", "time", "variable", units="ISO", note="end of the interval (T_START + 3 hours)"),
+    ]
+    for wl in MPT_WAVELENGTHS:
+        for part, _, units, note in MPT_PARTS:
+            keywords.append(kw(f"A_{wl}_{part}", "float", "variable", units=units, note=f"{int(wl)} A: {note}"))
+    # DRMS's companions of a slotted time key (emulator choice: no public source shows them)
+    keywords += [
+        kw("T_START_epoch", "time", "constant", MPT_SLOT_ORIGIN, "TAI", "beginning of slot 0 (a UTC midnight)"),
+        kw("T_START_step", "float", "constant", "3.0", "hour", "T_START step, = 3 hours"),
+        kw("T_START_unit", "string", "constant", "hour", note="T_START step unit"),
+        kw("T_START_index", "longlong", "index", "0", note="Index keyword associated with T_START"),
+    ]
+    return struct("Master Pointing Parameters", ["T_START"], {"T_START": "3.0"}, keywords, [],
+                  retention=0, unitsize=1, archive=0, tapegroup=0, dbindex=["T_START_index"])
+
+
+def aia_master_pointing_values():
+    """record_values of aia.master_pointing3h: the level-1 pointing of evidence.AIA_POINTING per channel."""
+    from sunpy_jsocx.emulator.evidence import AIA_POINTING
+
+    out = {}
+    for wl in MPT_WAVELENGTHS:
+        row = AIA_POINTING.get(int(wl), AIA_POINTING[171])
+        for part, level1, _, _ in MPT_PARTS:
+            out[f"A_{wl}_{part}"] = [row[level1]]
+    return out
+
+
+# --------------------------------------------------------------------------------------
 # HMI helioseismology: hmi.V_sht_2drls (layout of the hmi.V_sht_* family).
 # --------------------------------------------------------------------------------------
 SHT_COMBOS = [{"LMIN": 0, "LMAX": 300, "NACOEFF": n} for n in (6, 18, 36)]
+#: Seconds one hmi.V_sht_2drls record spans: NDT 138240 points of T_STEP 45 s = 72 days.
+SHT_SPAN = 138240 * 45.0
 
 
 def hmi_v_sht_2drls():
@@ -1059,6 +1132,10 @@ def build_series(templates):
     combos, values = aia_response_records()
     add("aia.response", aia_response(), instrument="AIA", time_key=None, image_dims=None, combos=combos,
         record_values=values)
+    add("aia.master_pointing3h", aia_master_pointing3h(), instrument="AIA", time_key="T_START",
+        epoch=MPT_SLOT_ORIGIN, step=3 * 3600.0, first=MPT_FIRST, image_dims=None, slot_origin=MPT_SLOT_ORIGIN,
+        utc_slots=True, record_values=aia_master_pointing_values(),
+        time_offsets={"T_STOP": {"from": "T_START", "seconds": 3 * 3600.0}})
 
     # ---- HMI line-of-sight observables -------------------------------------------------
     los = [
@@ -1090,7 +1167,11 @@ def build_series(templates):
     add("hmi.V_sht_2drls", hmi_v_sht_2drls(), instrument="HMI", time_key="T_START", epoch=MDI_EPOCH,
         step=86400.0, cadence=72 * 86400.0, first="2010.04.30_00:00:00_TAI", combos=SHT_COMBOS,
         segment_files={"split": "splittings.out", "rot": "rot.2d", "err": "err.2d"},
-        extra_constants={"NDT": "138240", "MAPMMAX": "300", "SINBDIVS": "300", "MFLIPPED": "0"})
+        extra_constants={"NDT": "138240", "MAPMMAX": "300", "SINBDIVS": "300", "MFLIPPED": "0"},
+        # A record spans NDT * T_STEP = 138240 * 45 s = 72 days (the 72-day grid of drms's
+        # plot_hmi_modes.py); T_STOP is "beginning of following time period", T_OBS the midpoint.
+        time_offsets={"T_STOP": {"from": "T_START", "seconds": SHT_SPAN},
+                      "T_OBS": {"from": "T_START", "seconds": SHT_SPAN / 2}})
     axes, values = synoptic_records()
     add("hmi.Synoptic_Mr_720s", hmi_synoptic_mr(), instrument="HMI", time_key=None, axes=axes,
         image_dims=f"{SYNOPTIC_NX}x{SYNOPTIC_NY}", extra_constants=SYNOPTIC_CONSTANTS,

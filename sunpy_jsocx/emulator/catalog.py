@@ -18,6 +18,9 @@ Two kinds of series are known:
 The emulator block may hold ``record_values`` (``{keyword: [one value per prime-key
 combination]}``): real per-record values, such as the rows of the AIA response tables
 or the Carrington-rotation times of the synoptic charts, which win over generated ones.
+It may also hold ``time_offsets`` (``{keyword: {"from": time keyword, "seconds": n}}``):
+time keywords that are another time keyword of the same record plus a fixed offset,
+such as ``T_STOP`` = ``T_START`` + 3 h of aia.master_pointing3h.
 """
 
 from __future__ import annotations
@@ -243,6 +246,37 @@ class SeriesModel:
     @property
     def constants(self) -> dict[str, str]:
         return dict(self.emulator.get("constants") or {})
+
+    @cached_property
+    def time_offsets(self) -> dict[str, tuple[str, float]]:
+        """
+        Keywords defined as another time keyword plus a fixed number of seconds.
+
+        From the optional ``time_offsets`` member of the emulator block,
+        ``{keyword: {"from": time keyword, "seconds": offset}}``, keyed here by the
+        upper-case keyword name: for example ``T_STOP`` = ``T_START`` + 3 h for
+        aia.master_pointing3h. Raises `ValueError` for an entry that names no time
+        keyword of the series or whose offset is not a finite number.
+        """
+        import math
+
+        out = {}
+        for name, spec in (self.emulator.get("time_offsets") or {}).items():
+            base = spec.get("from") if isinstance(spec, dict) else None
+            seconds = spec.get("seconds") if isinstance(spec, dict) else None
+            target, source = self.keyword(name), self.keyword(base) if isinstance(base, str) else None
+            if target is None or target["type"] != "time" or source is None or source["type"] != "time":
+                raise ValueError(f"{self.name}: time_offsets[{name!r}] must map a time keyword to "
+                                 f"{{'from': <another time keyword>, 'seconds': <number>}}, got {spec!r}")
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+                raise ValueError(f"{self.name}: time_offsets[{name!r}]['seconds'] must be a finite number "
+                                 f"of seconds, got {seconds!r}")
+            out[name.upper()] = (source["name"], float(seconds))
+        for name, (base, _) in out.items():
+            if base.upper() in out:
+                raise ValueError(f"{self.name}: time_offsets[{name!r}] must count from a time keyword "
+                                 f"that is not itself an offset keyword, got {base!r}")
+        return out
 
     def time_units(self, key: str) -> str:
         kw = self.keyword(key)

@@ -562,15 +562,19 @@ AIA_POINTING = {
     304: {"X0_MP": 2060.370117, "Y0_MP": 2031.859985, "IMSCL_MP": 0.600165, "INST_ROT": -0.131639,
           "source": "[cass304] rs_list key=**ALL** of aia.lev1_euv_12s[2014.01.01_00:00:35_TAI-...][304]"},
 }
-#: What public sources say of the series aia.master_pointing3h (not emulated, see docs/emulator.rst):
-#: its prime key is T_START (queried as ``aia.master_pointing3h[<start>Z-<end>Z]``), records cover
-#: ``[T_START, T_STOP)`` with ``T_STOP = T_START + 3 h`` as a rule, the table starts 2010-05-13, and its
-#: keywords include T_START, T_STOP and A_<wl>_X0, A_<wl>_Y0, A_<wl>_IMSCALE, A_<wl>_INSTROT for wl in
-#: 094, 171, 193, 211, 304, 335, 1600, 1700, 4500 (LM-SAL/backup_files get_pointing_table.py NEEDED_KEYS;
-#: LM-SAL/aiapy@afc3db7 aiapy/calibrate/utils.py get_pointing_table and meta.py update_pointing, which
-#: also reads A_131_*). Its values are the AIA_POINTING ones above.
+#: What public sources say of the series aia.master_pointing3h (emulated from these facts by
+#: tools/build_catalog.py, see docs/emulator.rst): its prime key is T_START (queried as
+#: ``aia.master_pointing3h[<start>Z-<end>Z]``), records cover ``[T_START, T_STOP)`` with
+#: ``T_STOP = T_START + 3 h`` as a rule, the table starts 2010-05-13, and its keywords include T_START,
+#: T_STOP and A_<wl>_X0, A_<wl>_Y0, A_<wl>_IMSCALE, A_<wl>_INSTROT for wl in 094, 171, 193, 211, 304, 335,
+#: 1600, 1700, 4500 (LM-SAL/backup_files get_pointing_table.py NEEDED_KEYS; LM-SAL/aiapy@afc3db7
+#: aiapy/calibrate/utils.py get_pointing_table and meta.py update_pointing, which also reads A_131_*; a
+#: JSOC module reads A_094_X0 ... A_131_X0 ... as floats, find_string id 4635566334). aiapy's
+#: aiapy/calibrate/tests/test_utils.py: the query for 2021-01-01T00:00 +- 3 h starts at T_START
+#: 2020-12-31T21:00:00 UTC (whole UTC hours). The limb-fit pipeline that fills it prints T_START/T_STOP
+#: as ``2026-05-01T00:00:00Z`` (find_string id 60990979159). Its values are the AIA_POINTING ones above.
 AIA_MASTER_POINTING_KEYWORDS = ["T_START", "T_STOP"] + [
-    f"A_{wl}_{part}" for wl in ("094", "171", "193", "211", "304", "335", "1600", "1700", "4500")
+    f"A_{wl}_{part}" for wl in ("094", "131", "171", "193", "211", "304", "335", "1600", "1700", "4500")
     for part in ("X0", "Y0", "IMSCALE", "INSTROT")
 ]
 

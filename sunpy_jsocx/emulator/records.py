@@ -701,7 +701,13 @@ class RecordStore:
             return out.astype(np.int64) if typ in ("int", "short", "longlong") else out
         if m.lname == "aia.response" and up in _AIA_RESPONSE_BY_KEY:
             return _aia_response_values(m, b, up, typ)
+        if up in m.time_offsets:  # declared in the catalogue: another time keyword + fixed seconds
+            base, seconds = m.time_offsets[up]
+            return self.values(b, base).astype(float) + seconds
         if m.time_key and up == m.time_key.upper():
+            if m.emulator.get("utc_slots"):  # whole UTC times: take off the leap seconds since the slot origin
+                t = b.t_rec
+                return t - (jsoctime.tai_minus_utc(m.epoch) - jsoctime.tai_minus_utc(t))
             return b.t_rec
         if up.endswith("_INDEX") and kw.get("recscope") == "index":
             return b.slot.astype(np.int64)

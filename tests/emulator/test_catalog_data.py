@@ -35,7 +35,8 @@ EMULATOR_REQUIRED = [
     "time_key", "epoch", "step", "first", "last", "axes", "combos", "harp", "instrument",
     "segment_files", "segment_kinds", "constants", "image_dims",
 ]
-EMULATOR_OPTIONAL = {"cadence", "slot_origin", "fsn_from_time", "cycle_values", "record_values"}
+EMULATOR_OPTIONAL = {"cadence", "slot_origin", "fsn_from_time", "cycle_values", "record_values", "time_offsets",
+                     "utc_slots"}
 STEP_UNITS = {"secs": 1.0, "sec": 1.0, "seconds": 1.0, "second": 1.0, "s": 1.0,
               "min": 60.0, "mins": 60.0, "minutes": 60.0, "hour": 3600.0, "hours": 3600.0,
               "day": 86400.0, "days": 86400.0}
@@ -393,3 +394,23 @@ def test_build_script_reproduces_the_data_files():
     for rel, text in files.items():
         assert (DATA / rel).read_text() == text, f"{rel} is out of date: run tools/build_catalog.py"
     assert {f"series/{p.name}" for p in SERIES_FILES} == {rel for rel in files if rel.startswith("series/")}
+
+
+def test_time_offsets_name_time_keywords_and_finite_seconds():
+    # A keyword "time key + fixed offset" (T_STOP = T_START + 3 h of aia.master_pointing3h) is
+    # declared in the catalogue; a declaration that cannot be computed is refused with a clear error.
+    from sunpy_jsocx.emulator.catalog import load_catalog
+
+    m = load_catalog().get("aia.master_pointing3h")
+    assert m.time_offsets == {"T_STOP": ("T_START", 10800.0)}
+    bad = [
+        ({"T_STOP": {"from": "A_171_X0", "seconds": 1.0}}, "must map a time keyword"),
+        ({"T_STOP": {"from": "T_START", "seconds": "3h"}}, "finite number of seconds"),
+        ({"T_STOP": {"from": "T_START", "seconds": float("inf")}}, "finite number of seconds"),
+        ({"T_START": {"from": "T_STOP", "seconds": 1.0}, "T_STOP": {"from": "T_START", "seconds": 1.0}},
+         "not itself an offset keyword"),
+    ]
+    for offsets, message in bad:
+        broken = type(m)(m.name, m.struct, dict(m.emulator, time_offsets=offsets), m.code)
+        with pytest.raises(ValueError, match=message):
+            _ = broken.time_offsets

@@ -259,3 +259,72 @@ def test_aia_level1_pointing_keywords_are_real_pointing(emulator):
     for x, y, scale, rot in rows.values():
         assert 2000 < x < 2100 and 2000 < y < 2100
         assert 0.59 < scale < 0.61 and abs(rot) < 0.2
+
+
+_MPT_WAVELENGTHS = ("094", "131", "171", "193", "211", "304", "335", "1600", "1700", "4500")
+
+
+def test_master_pointing_table_has_the_structure_aiapy_reads(emulator):
+    # aiapy examples/download_specific_data.py calls get_pointing_table("JSOC", time_range=...),
+    # which asks aia.master_pointing3h[<start>Z-<end>Z] for **ALL** keywords, and update_pointing
+    # reads T_START, T_STOP and A_<wl>_X0/_Y0/_IMSCALE/_INSTROT. The emulator refused the series
+    # ("not found"), so the example stopped there. Structure: LM-SAL/backup_files
+    # get_pointing_table.py and aiapy (sources in tools/build_catalog.py).
+    struct = info(emulator, op="series_struct", ds="aia.master_pointing3h")
+    assert struct["status"] == 0
+    assert struct["primekeys"] == ["T_START"]
+    names = [k["name"] for k in struct["keywords"]]
+    assert names[:2] == ["T_START", "T_STOP"]
+    for wl in _MPT_WAVELENGTHS:
+        for part in ("X0", "Y0", "IMSCALE", "INSTROT"):
+            assert f"A_{wl}_{part}" in names
+    assert struct["segments"] == []
+
+
+def test_master_pointing_table_rows_are_three_hour_windows_with_the_level1_pointing(emulator):
+    # aiapy's own test (aiapy/calibrate/tests/test_utils.py) asks for 2021-01-01T00:00 +- 3 h and
+    # expects the first T_START at 2020-12-31T21:00:00 UTC; update_pointing picks the row with
+    # T_START <= T_OBS < T_STOP. Values: the level-1 X0_MP/Y0_MP/IMSCL_MP/INST_ROT the emulator
+    # serves (171 from sunpy's aia_171_level1.fits, 304 from JSOC's recorded answer).
+    d = rs_list(emulator, "aia.master_pointing3h[2020-12-31T21:00:00.000Z-2021-01-01T03:00:00.000Z]", key="**ALL**")
+    assert d["status"] == 0
+    assert values(d, "T_START") == ["2020-12-31T21:00:00Z", "2021-01-01T00:00:00Z", "2021-01-01T03:00:00Z"]
+    assert values(d, "T_STOP") == ["2021-01-01T00:00:00Z", "2021-01-01T03:00:00Z", "2021-01-01T06:00:00Z"]
+    real = {"171": (2055.060059, 2042.719971, 0.599489, 0.019327),
+            "304": (2060.370117, 2031.859985, 0.600165, -0.131639)}
+    for wl, expected in real.items():
+        got = [tuple(float(values(d, f"A_{wl}_{p}")[i]) for p in ("X0", "Y0", "IMSCALE", "INSTROT")) for i in range(3)]
+        assert got == [pytest.approx(expected, rel=1e-7)] * 3
+    # the example's channel (211) holds what its level-1 records hold
+    lev1 = rs_list(emulator, "aia.lev1_euv_12s[2021.07.03_14:30:00_TAI/12s][211]", key="T_OBS,X0_MP,Y0_MP,IMSCL_MP")
+    assert lev1["status"] == 0 and lev1["count"] == 1
+    window = rs_list(emulator, "aia.master_pointing3h[2021-07-03T11:25:00.000Z-2021-07-03T17:35:00.000Z]",
+                     key="T_START,T_STOP,A_211_X0,A_211_Y0,A_211_IMSCALE")
+    assert window["status"] == 0
+    t_obs = values(lev1, "T_OBS")[0].replace("_TAI", "")
+    covering = [i for i, (a, z) in enumerate(zip(values(window, "T_START"), values(window, "T_STOP"), strict=True))
+                if a <= "2021-07-03T14:30:00Z" < z]
+    assert covering, (t_obs, values(window, "T_START"))
+    i = covering[0]
+    assert [values(window, k)[i] for k in ("A_211_X0", "A_211_Y0", "A_211_IMSCALE")] == [
+        values(lev1, k)[0] for k in ("X0_MP", "Y0_MP", "IMSCL_MP")]
+
+
+def test_master_pointing_table_starts_on_whole_utc_hours_before_the_last_leap_second(emulator):
+    # aiapy's test_get_data_from_jsoc asks aia.master_pointing3h[2010-05-13T00:00:00Z], the table's
+    # first entry (LM-SAL/backup_files starts its copy there); T_START sits on whole UTC hours.
+    d = rs_list(emulator, "aia.master_pointing3h[2010-05-13T00:00:00Z]", key="T_START,T_STOP")
+    assert d["status"] == 0
+    assert values(d, "T_START") == ["2010-05-13T00:00:00Z"]
+    assert values(d, "T_STOP") == ["2010-05-13T03:00:00Z"]
+
+
+def test_helioseismology_record_spans_72_days_through_an_offset_keyword(emulator):
+    # hmi.V_sht_2drls: T_STOP is the "beginning of following time period" and T_OBS the
+    # "midpoint of timeseries, =(T_START+T_STOP)/2"; a record spans NDT * T_STEP = 138240 * 45 s
+    # = 72 days (the 72-day grid of drms's plot_hmi_modes.py). T_STOP equalled T_START before.
+    d = rs_list(emulator, "hmi.V_sht_2drls[2010.04.30_00:00:00_TAI][0][300][6]", key="T_START,T_STOP,T_OBS,NDT,T_STEP")
+    assert d["status"] == 0 and d["count"] == 1
+    assert values(d, "T_START") == ["2010.04.30_00:00:00_TAI"]
+    assert values(d, "T_STOP") == ["2010.07.11_00:00:00_TAI"]
+    assert values(d, "T_OBS")[0].startswith("2010.06.05_00:00:00")
