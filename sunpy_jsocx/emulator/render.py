@@ -44,8 +44,9 @@ as JSOC strings or numbers:
     visible continuum, any other wavelength the EUV corona.
 ``OBS_VR``
     Observer radial velocity, added to Dopplergrams.
-``HARPNUM``
-    SHARP patches get their own active region at the image centre.
+``HARPNUM``, ``USFLUX``
+    SHARP patches get their own active region at the image centre, as large as
+    the record's total unsigned flux ``USFLUX`` needs.
 ``<segment>_bzero``, ``<segment>_bscale``
     Storage scaling of integer images (defaults by kind, as the HMI series use).
 
@@ -503,8 +504,39 @@ def _active_regions(t: float, l0: float, *, max_lon: float = 100.0) -> list[_Reg
     return regions
 
 
+#: Peak field of a SHARP's spots (G) when only the flux is known, and the flux of the
+#: emulator's two-spot region per radian^2 of lead-spot sigma^2 and G of its peak field:
+#: 2 pi R_sun^2 (1 + 0.8 * 1.3^2) (a lead spot and a follower 1.3 times wider at 0.8 of the
+#: field), R_sun = 6.96e10 cm. One mH (millionth of a hemisphere) is 2.063e-2 deg^2.
+_HARP_FIELD_G: Final = (1800.0, 3000.0)
+_HARP_FLUX_PER_SIGMA2: Final = 2 * math.pi * 6.96e10 ** 2 * (1 + 0.8 * 1.3 ** 2)
+_MH_DEG2: Final = 2.063e-2
+
+
+def _harp_size(keywords: Mapping[str, object], field: float) -> tuple[float, float] | None:
+    """(lead-spot sigma in deg, peak field in G) from the record's AREA_ACR and USFLUX."""
+    flux = _number(keywords, "USFLUX", math.nan)
+    if not (math.isfinite(flux) and 1e18 < flux < 1e24):
+        return None
+    area = _number(keywords, "AREA_ACR", math.nan)
+    if math.isfinite(area) and 0.1 < area < 1e4:
+        # the active pixels: both spots within one sigma, pi sigma^2 (1 + 1.3^2)
+        sigma = math.sqrt(area * _MH_DEG2 / (math.pi * (1 + 1.3 ** 2)))
+        field = flux / (_HARP_FLUX_PER_SIGMA2 * math.radians(sigma) ** 2)
+        return float(np.clip(sigma, 0.05, 4.0)), float(np.clip(field, 300.0, 3500.0))
+    return float(np.clip(math.degrees(math.sqrt(flux / (_HARP_FLUX_PER_SIGMA2 * field))), 0.05, 4.0)), field
+
+
 def _harp_region(keywords: Mapping[str, object], geom: _Geometry) -> _Region | None:
-    """A SHARP patch's own region, centred in the image."""
+    """
+    A SHARP patch's own bipolar region, centred in the image.
+
+    With the record's active area ``AREA_ACR`` (mH) and total unsigned flux ``USFLUX`` (Mx,
+    the sum of ``|Bz| dA``) the two spots cover that area within one sigma and carry that flux;
+    with ``USFLUX`` alone they are as wide as the flux needs at a peak field of 1.8-3 kG. The
+    poles are eight spot widths apart, so the drawn region grows and decays with the keywords.
+    Without either, the spots' size follows the image's angular width.
+    """
     harp = _number(keywords, "HARPNUM", math.nan)
     if not math.isfinite(harp) or harp < 0:
         return None
@@ -515,10 +547,17 @@ def _harp_region(keywords: Mapping[str, object], geom: _Geometry) -> _Region | N
     px, py, pz = (float(np.asarray(centre[k])[0, 0]) for k in ("px", "py", "pz"))
     lat, lon = math.degrees(math.asin(max(-1.0, min(1.0, pz)))), math.degrees(math.atan2(py, px))
     rng = np.random.default_rng([_AR_SALT, int(harp), 0x4841])
-    span = math.degrees(geom.size / geom.pixels_per_radian)  # angular width of the image
-    spot = float(np.clip(0.07 * span, 0.3, 2.0))
-    return _region(-int(harp) - 1, lon, lat, field=float(rng.uniform(1800, 3000)), spot_deg=spot,
-                   sep_deg=float(np.clip(0.35 * span, 1.0, 10.0)), strength=1.0, lead_sign=-1.0 if lat > 0 else 1.0)
+    field = float(rng.uniform(*_HARP_FIELD_G))
+    sized = _harp_size(keywords, field)
+    if sized is not None:
+        spot, field = sized
+        sep = float(np.clip(8.0 * spot, 1.0, 20.0))
+    else:
+        span = math.degrees(geom.size / geom.pixels_per_radian)  # angular width of the image
+        spot = float(np.clip(0.07 * span, 0.3, 2.0))
+        sep = float(np.clip(0.35 * span, 1.0, 10.0))
+    return _region(-int(harp) - 1, lon, lat, field=field, spot_deg=spot, sep_deg=sep, strength=1.0,
+                   lead_sign=-1.0 if lat > 0 else 1.0)
 
 
 class _Features:
@@ -1246,10 +1285,13 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
     t = _obs_time(keywords)
     l0, b0 = _observer(keywords, t)
     geom = _Geometry(keywords, size, b0, l0)
-    regions = _active_regions(t, l0, max_lon=180.0 if geom.synoptic else 100.0)
     harp = _harp_region(keywords, geom)
-    if harp is not None:
-        regions.append(harp)
+    if harp is not None and geom.is_map:
+        regions = [harp]  # a CEA patch holds its HARP alone, as JSOC's patches are cut around it
+    else:
+        regions = _active_regions(t, l0, max_lon=180.0 if geom.synoptic else 100.0)
+        if harp is not None:
+            regions.append(harp)
     feats = _Features(geom, regions)
     rng = _rng(seed, kind, segment)
     if kind in ("euv", "uv", "vis"):

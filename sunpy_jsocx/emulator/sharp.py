@@ -26,7 +26,7 @@ import numpy as np
 
 from sunpy_jsocx.emulator.physics import hash01
 
-__all__ = ["SHARP_KEYWORDS", "SHARP_RECORDS", "sharp_keywords"]
+__all__ = ["SHARP_KEYWORDS", "SHARP_RECORDS", "cea_patch_wcs", "envelope", "position", "sharp_keywords"]
 
 #: Real SHARP records whose keyword values set the emulator's levels and ratios.
 #:
@@ -118,7 +118,7 @@ SHARP_KEYWORDS = frozenset(
     ["USFLUX", "MEANGAM", "MEANGBT", "MEANGBZ", "MEANGBH", "MEANJZD", "TOTUSJZ", "MEANALP", "MEANJZH", "TOTUSJH",
      "ABSNJZH", "SAVNCPP", "MEANPOT", "TOTPOT", "MEANSHR", "SHRGT45", "R_VALUE", "NPIX", "SIZE", "AREA", "NACR",
      "SIZE_ACR", "AREA_ACR", "MTOT", "MNET", "MMEAN", "CMASK", "ERRVF", "ERRBT", "ERRMIH", "USFLUXL", "MEANGBL",
-     "CMASKL"])
+     "CMASKL", "LAT_FWT", "LON_FWT"])
 
 _INT_KEYWORDS = frozenset({"NPIX", "NACR", "CMASKL"})
 _DAY = 86400.0
@@ -149,6 +149,18 @@ def _wiggle(h: np.ndarray, t: np.ndarray, salt: int, amplitude: float) -> np.nda
     return out
 
 
+def _peak_area(h: np.ndarray, life) -> np.ndarray:
+    """
+    A HARP's largest active area AREA_ACR (mH).
+
+    HARPs that live four days or more are active regions (30 .. 700 mH, log-uniform: emulator
+    choice spanning [sharp]'s young 42 mH to the big flare regions); shorter ones are small
+    patches of plage (2 .. 25 mH).
+    """
+    big = np.asarray(life, dtype=float) / _DAY >= 4.0
+    return np.where(big, _log_between(h, 2, 30.0, 700.0), _log_between(h, 3, 2.0, 25.0))
+
+
 def envelope(h, t, born, life) -> np.ndarray:
     """
     Growth and decay of a HARP's active area, 0 .. 1 (1 at the peak).
@@ -165,6 +177,65 @@ def envelope(h, t, born, life) -> np.ndarray:
     p = _per_harp(h, 1, 0.25, 0.55)
     r = x / p
     return 0.06 + 0.94 * r * r * np.exp(2.0 * (1.0 - r))
+
+
+def position(h, t, born) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Stonyhurst latitude and longitude (deg) of a HARP's flux-weighted centre at times ``t``.
+
+    The patch crosses the disk from its longitude at birth (per HARP, -75 .. +45 deg) at the
+    synodic rate of 13.2 deg/day, at its latitude (5 .. 30 deg, either hemisphere): emulator
+    choices within the real records' positions ([sharp] 8.9 N 56.2 E, [bharp] 18.0 S 82.8 E,
+    [solarsae] 23.8 N 78.2 E).
+    """
+    h = np.asarray(h)
+    t = np.asarray(t, dtype=float)
+    lat = _per_harp(h, 33, 5.0, 30.0) * np.where(hash01(h, 0x5348, 34) < 0.5, -1.0, 1.0)
+    lon = _per_harp(h, 35, -75.0, 45.0) + 13.2 * (t - np.asarray(born, dtype=float)) / _DAY
+    return lat, lon
+
+
+#: The definitive CEA patch of [sharp] (hmi_cea_sharp_magnetogram.header): 689 x 363 pixels of
+#: 0.03 deg (20.7 x 10.9 deg = 225.5 deg^2) for a whole-patch AREA of 533.7 mH (11.0 deg^2;
+#: 1 mH = 1e-6 of a hemisphere = 0.02063 deg^2): the box, the patch's largest extent over its
+#: passage, is 20.5 times the young patch; the emulator keeps that ratio for the largest patch.
+_CEA_CDELT = 0.03
+_MH_TO_DEG2 = 0.02063
+_BOX_PER_PATCH = 225.5 / (533.7 * _MH_TO_DEG2)
+
+
+def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndarray]:
+    """
+    WCS keywords of a CEA SHARP patch drawn on ``size`` x ``size`` pixels.
+
+    The patch is square here (the emulator serves square images), as wide as the real box
+    would be (see ``_BOX_PER_PATCH``) for the HARP's largest patch area, centred on the HARP
+    (``CRVAL1`` Carrington longitude, ``CRVAL2`` latitude, deg; ``CRPIX`` at the centre).
+
+    Parameters
+    ----------
+    harp, t, born, life : array
+        As for `sharp_keywords`.
+    crln_obs : array of float
+        The observer's Carrington longitude (deg) at ``t``.
+    size : int
+        Pixels along each image axis.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``CRVAL1``, ``CRVAL2``, ``CDELT1``, ``CDELT2``, ``CRPIX1``, ``CRPIX2``.
+    """
+    h = np.asarray(harp, dtype=np.int64)
+    if int(size) <= 0:
+        raise ValueError(f"size must be a positive number of pixels, not {size}")
+    lat, lon = position(h, t, born)
+    patch = _peak_area(h, life) * _per_harp(h, 36, *_PATCH_PER_ACTIVE) + 10.0
+    width = np.clip(np.sqrt(patch * _MH_TO_DEG2 * _BOX_PER_PATCH), 3.0, 40.0)
+    cdelt = np.maximum(width / int(size), _CEA_CDELT)
+    centre = np.full(h.shape, (int(size) + 1) / 2.0)
+    return {"CRVAL1": np.mod(np.asarray(crln_obs, dtype=float) + lon, 360.0), "CRVAL2": lat,
+            "CDELT1": cdelt, "CDELT2": cdelt.copy(), "CRPIX1": centre, "CRPIX2": centre.copy()}
 
 
 def sharp_keywords(harp, t, born, life, *, seed: int = 0) -> dict[str, np.ndarray]:
@@ -210,13 +281,7 @@ def sharp_keywords(harp, t, born, life, *, seed: int = 0) -> dict[str, np.ndarra
     def jitter(salt, scale):  # record-to-record noise, a fraction of the value
         return 1.0 + scale * (2.0 * hash01(rec, 0x5349, int(seed), salt) - 1.0)
 
-    # Peak active area: HARPs that live a week or more are active regions (30 .. 700 mH,
-    # log-uniform: emulator choice spanning [sharp]'s young 42 mH and the big flare regions);
-    # shorter ones are small patches of plage (2 .. 25 mH).
-    days = life / _DAY
-    big = days >= 4.0
-    peak = np.where(big, _log_between(h, 2, 30.0, 700.0), _log_between(h, 3, 2.0, 25.0))
-    area = peak * envelope(h, t, born, life) * _wiggle(h, t, 4, 0.06) * jitter(1, 0.01)
+    area = _peak_area(h, life) * envelope(h, t, born, life) * _wiggle(h, t, 4, 0.06) * jitter(1, 0.01)
 
     flux = area * _per_harp(h, 5, *_FLUX_PER_AREA) * _wiggle(h, t, 6, 0.03)
     totusjz = flux * _per_harp(h, 7, *_JZ_PER_FLUX) * _wiggle(h, t, 8, 0.05) * jitter(2, 0.02)
@@ -243,11 +308,9 @@ def sharp_keywords(harp, t, born, life, *, seed: int = 0) -> dict[str, np.ndarra
     rval = 3.3 + 3.0 * np.log10(np.maximum(flux, 1.0) / 6.5e21) + 0.05 * (jitter(20, 1.0) - 1.0)
     out["R_VALUE"] = np.where(flux >= threshold, np.clip(rval, 0.0, 5.5), 0.0)
 
-    # Patch keywords. The observer sees the region's area foreshortened: the patch crosses the
-    # disk from its longitude at birth (per HARP, -75 .. +45 deg, emulator choice) at the
-    # synodic rate of 13.2 deg/day, at its latitude (5 .. 30 deg, either hemisphere).
-    lat = _per_harp(h, 33, 5.0, 30.0) * np.where(hash01(h, 0x5348, 34) < 0.5, -1.0, 1.0)
-    lon = _per_harp(h, 35, -75.0, 45.0) + 13.2 * (t - born) / _DAY
+    # Patch keywords. The observer sees the region's area foreshortened as it crosses the disk.
+    lat, lon = position(h, t, born)
+    out["LAT_FWT"], out["LON_FWT"] = lat, lon
     mu = np.clip(np.cos(np.radians(lat)) * np.cos(np.radians(np.clip(lon, -89.0, 89.0))), 0.05, 1.0)
     out["SIZE_ACR"] = area * mu
     out["NACR"] = np.maximum(np.round(out["SIZE_ACR"] / _MH_PER_PIXEL), 1).astype(np.int64)
