@@ -86,27 +86,9 @@ intersphinx_mapping = {
 }
 intersphinx_timeout = 1  # nothing is fetched: a URL in place of a file here would be a mistake, fail fast
 
-# Every reference must resolve. What has no documentation page anywhere is listed here,
-# each with its reason.
+# Every reference must resolve (a target that has no documentation page anywhere would go
+# into ``nitpick_ignore``, with its reason; there is none).
 nitpicky = True
-_FIX_IN = {  # references that need a docstring fix in a module of another owner (remove once fixed)
-    "addresslock.py": [("py:class", "Environment variable")],  # "#: X: Y" is read as type X
-    # prose in numpydoc type fields ("X or a list of them", "one row"): napoleon links each word
-    "client.py": [("py:class", "a list"), ("py:class", "them"), ("py:class", "one"), ("py:class", "row")],
-    # module-relative names of objects documented under sunpy_jsocx (write `~sunpy_jsocx.use_server`),
-    # and MirrorSetting, which has no entry in docs/api.rst yet
-    "config.py": [("py:obj", "use_server"), ("py:obj", "reset_server"), ("py:class", "ServerSetting"),
-                  ("py:class", "MirrorSetting")],
-    "download.py": [("py:obj", "STALE_PART_AGE")],  # a private constant: ``STALE_PART_AGE``
-    # numpydoc types "float | None", "tuple[str, ...]": napoleon cuts them at the comma
-    "emulator/server.py": [("py:class", "float | None"), ("py:class", "tuple[str"), ("py:class", "..]")],
-    # private helpers and constants linked as objects; property docstrings "X: Y" read as type X
-    "export.py": [("py:obj", "sunpy_jsocx.transport.now"), ("py:obj", "sunpy_jsocx.transport.pause"),
-                  ("py:obj", "PROGRESS_EVERY"), ("py:class", "The current status"), ("py:class", "Download URLs")],
-    "fetch.py": [("py:obj", "wait"), ("py:class", "Seconds to wait for each export at most")],
-    "transport.py": [("py:class", "How messages name the server")],
-}
-nitpick_ignore = [entry for entries in _FIX_IN.values() for entry in entries]
 
 # -- Gallery ---------------------------------------------------------------------------------
 sphinx_gallery_conf = {

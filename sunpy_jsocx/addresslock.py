@@ -41,7 +41,7 @@ from sunpy import log
 
 __all__ = ["AddressLock", "lock_dir", "LOCK_ENV", "CHECK_EVERY", "MAX_HOLD"]
 
-#: Environment variable: a folder for the lock files, or ``0``/``off`` for no queue.
+#: The environment variable that sets a folder for the lock files, or ``0``/``off`` for no queue.
 LOCK_ENV = "JSOCX_EXPORT_LOCKS"
 #: Seconds between two looks at a lock file that another fetch holds.
 CHECK_EVERY = 0.2

@@ -377,8 +377,9 @@ class JSOCXClient(BaseClient):
 
         Parameters
         ----------
-        query_results : `~sunpy_jsocx.response.JSOCXResponse` or row or slice of one
-            The records to stage; exactly these are exported.
+        query_results : `~sunpy_jsocx.response.JSOCXResponse` or `~sunpy_jsocx.response.JSOCXRow`
+            The records to stage (a result table, a slice of one, or one of its rows);
+            exactly these are exported.
         method, protocol : str, optional
             Override the query's ``a.jsocx.Method`` / ``a.jsocx.Protocol``.
 
@@ -397,8 +398,8 @@ class JSOCXClient(BaseClient):
 
         Parameters
         ----------
-        requests : `~sunpy_jsocx.export.ExportRequest`, str, or a list of them
-            Requests, or just their ids (this works in a new process). An id that is
+        requests : `~sunpy_jsocx.export.ExportRequest`, str, or list
+            A request or a list of them, or just their ids (this works in a new process). An id that is
             not JSOC's (``JSOC_YYYYMMDD_NNN``) is refused before anything is sent.
         path : str, optional
             Directory or template (``{file}``) for the files.

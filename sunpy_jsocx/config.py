@@ -78,10 +78,10 @@ def current_server(explicit: str | None = None) -> str:
 
 class ServerSetting:
     """
-    A server chosen with `use_server`: in force from its creation until it is undone.
+    A server chosen with `~sunpy_jsocx.use_server`: in force from its creation until it is undone.
 
     Leaving a ``with`` block on it, or calling `restore`, undoes it and, in the
-    calling thread, any plain `use_server` calls made since: the server in force
+    calling thread, any plain `~sunpy_jsocx.use_server` calls made since: the server in force
     before is back. Settings made by other threads in the meantime stay.
 
     Attributes
@@ -140,7 +140,7 @@ def use_server(url: str) -> ServerSetting:
     Point every sunpy-jsocx query, export and download at ``url``.
 
     Works as a plain call (the server is used from now on, by every thread, until
-    `reset_server` or ``.restore()`` on the returned object) and as a ``with`` block
+    `~sunpy_jsocx.config.reset_server` or ``.restore()`` on the returned object) and as a ``with`` block
     (the server before the block is back when it ends, even after an error). Settings
     nest: the most recent one in force wins. A ``server`` given to
     `~sunpy_jsocx.JSOCXClient` takes precedence over all of them.
@@ -152,7 +152,7 @@ def use_server(url: str) -> ServerSetting:
 
     Returns
     -------
-    ServerSetting
+    `~sunpy_jsocx.config.ServerSetting`
         The setting, already in force; ``with`` on it gives ``url`` (with a trailing
         slash) and undoes it at the end of the block.
 
@@ -181,7 +181,7 @@ def use_server(url: str) -> ServerSetting:
 
 def reset_server() -> None:
     """
-    Undo every server set by a plain `use_server` call, in every thread.
+    Undo every server set by a plain `~sunpy_jsocx.use_server` call, in every thread.
 
     ``with use_server(...)`` blocks still running keep their server until they end.
     Afterwards the server is that of the innermost running block, else
@@ -205,7 +205,7 @@ def reset_server() -> None:
 # ---------------------------------------------------------------------- the mirror
 class MirrorSetting(ServerSetting):
     """
-    A mirror allowed with `use_mirror`, undone like a `ServerSetting`.
+    A mirror allowed with `~sunpy_jsocx.use_mirror`, undone like a `~sunpy_jsocx.config.ServerSetting`.
 
     Attributes
     ----------
@@ -244,7 +244,7 @@ def use_mirror(mirror: str = "kis") -> MirrorSetting:
 
     Returns
     -------
-    MirrorSetting
+    `~sunpy_jsocx.config.MirrorSetting`
 
     Examples
     --------

@@ -124,8 +124,8 @@ class ExportRequest:
     sleep
         Function used to wait between polls (inject a fake clock in tests).
     clock
-        The time ``sleep`` runs on (seconds); with neither, `sunpy_jsocx.transport.pause`
-        and `~sunpy_jsocx.transport.now`. With a ``sleep`` but no ``clock``, time spent
+        The time ``sleep`` runs on (seconds); with neither, ``sunpy_jsocx.transport.pause``
+        and ``sunpy_jsocx.transport.now``. With a ``sleep`` but no ``clock``, time spent
         between polls other than in ``sleep`` is not counted.
     """
 
@@ -172,7 +172,7 @@ class ExportRequest:
 
     @property
     def status(self) -> int:
-        """The current status: 0 done, 1 or 2 pending, anything else failed (asks JSOC while pending)."""
+        """The current status (0 done, 1 or 2 pending, anything else failed); asks JSOC while pending."""
         if self._status in PENDING and self.id:
             self.refresh()
         return self._status
@@ -224,7 +224,7 @@ class ExportRequest:
         Wait until the export is done, polling when JSOC advises.
 
         Polls follow JSOC's ``wait`` hint (at least 0.5 s, at most `MAX_POLL_INTERVAL`
-        apart); a line is logged when waiting starts and then every `PROGRESS_EVERY`
+        apart); a line is logged when waiting starts and then every ``PROGRESS_EVERY``
         seconds, with the status and JSOC's estimate.
 
         Parameters
@@ -305,7 +305,7 @@ class ExportRequest:
 
     @property
     def urls(self) -> list[str]:
-        """Download URLs: the tar file for ``url-tar``, else one per file."""
+        """The download URLs (the tar file for ``url-tar``, else one per file)."""
         if self.tarfile and self.status == 0:
             return [self._conn.file_url(self.tarfile)]
         return [f.url for f in self.files]

@@ -188,7 +188,7 @@ class FetchPlan:
     def __init__(self, client, *, path=None, overwrite=False, progress=True, max_conn: int = 1,
                  max_splits: int = 1, sleep: Callable[[float], None] | None = None, timeout: float | None = None):
         self.client = client
-        #: Seconds to wait for each export at most (None: as long as it takes).
+        #: Seconds to wait for each export at most (None for as long as it takes).
         self.timeout = check_timeout(timeout)
         self.path = path
         self.overwrite = overwrite
@@ -202,7 +202,7 @@ class FetchPlan:
         self.requests: list[ExportRequest] = []
         #: Files whose download is already planned to the last detail (a retry's).
         self.ready: list[DownloadItem] = []
-        #: The job's parts (`sunpy_jsocx.manifest`): part key -> (description, record numbers).
+        #: The job's parts (`sunpy_jsocx.manifest`), part key -> (description, record numbers).
         self.parts: dict[str, tuple[dict[str, Any], set[int]]] = {}
         #: The job's manifest, once `run` has opened it (a retry's plan shares its first run's).
         self.manifest: JobManifest | None = None
@@ -965,7 +965,7 @@ class FetchJob:
     """
     A fetch that has started (its first export is submitted) but not waited.
 
-    Call `wait` to finish staging and download; it returns `parfive.Results`.
+    Call ``.wait()`` to finish staging and download; it returns `parfive.Results`.
     """
 
     def __init__(self, plan: FetchPlan):

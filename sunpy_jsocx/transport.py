@@ -180,7 +180,7 @@ class Connection:
         self.url = url if url.endswith("/") else url + "/"
         self.layout = layout
         self.cgi = self.url + layout.cgi_path
-        #: How messages name the server: ``JSOC at URL`` or ``the KIS mirror at URL``.
+        #: How messages name the server (``JSOC at URL`` or ``the KIS mirror at URL``).
         self.label = f"JSOC at {self.url}" if layout is JSOC_LAYOUT else f"the {layout.name} mirror at {self.url}"
         self.retry = retry or RETRY
         self.sleep = sleep

@@ -66,16 +66,16 @@ class EmulatorConfig:
         Seconds a staged export takes to complete (statuses 2 → 1 → 0).
     seed
         Seeds data gaps, quality flags, image noise and faults.
-    registered
+    registered : tuple of str
         Registered e-mail addresses.
     image_size
         Pixel size of generated images (JSOC's is 4096).
     fault_rate
         Probability that a request meets a fault (an even mix of HTTP 500, a
         dropped connection and, for downloads, a truncated body).
-    http500_rate, drop_rate, truncate_rate
+    http500_rate, drop_rate, truncate_rate : float or None
         Probabilities of each fault, overriding the mix from ``fault_rate``.
-    bandwidth
+    bandwidth : float or None
         Bytes per second for file downloads (None: as fast as possible).
     notfound_polls
         ``exp_status`` answers "not found" this many times for each new request.
