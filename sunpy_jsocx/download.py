@@ -68,7 +68,7 @@ class DownloadItem:
     transform: Callable[[bytes], bytes] | None = None
     #: The record cache's key for this file (`sunpy_jsocx.recordcache`), if it is one record's file.
     cache_key: str | None = None
-    #: What the fetch's job manifest knows the file as (`sunpy_jsocx.manifest`): (part, record numbers).
+    #: What the fetch's job manifest knows the file as (`sunpy_jsocx.manifest`), a (part, record numbers) pair.
     job: tuple | None = None
 
 
@@ -101,7 +101,7 @@ def clean_stale_parts(folder: Path, *, now: float | None = None) -> list[Path]:
     Remove temporary files that killed downloads left in ``folder``.
 
     Only files named as this module names them, whose process no longer runs on this
-    machine and that nobody has written to for `STALE_PART_AGE` seconds (a writer on
+    machine and that nobody has written to for ``STALE_PART_AGE`` seconds (a writer on
     another machine sharing the folder keeps its file fresh). Returns what was removed.
     """
     now = time.time() if now is None else now
