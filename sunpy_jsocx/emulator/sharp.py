@@ -26,7 +26,8 @@ import numpy as np
 
 from sunpy_jsocx.emulator.physics import hash01
 
-__all__ = ["SHARP_KEYWORDS", "SHARP_RECORDS", "cea_patch_wcs", "envelope", "position", "sharp_keywords"]
+__all__ = ["CEA_WCS_KEYWORDS", "SHARP_KEYWORDS", "SHARP_RECORDS", "cea_patch_wcs", "envelope", "position",
+           "sharp_keywords"]
 
 #: Real SHARP records whose keyword values set the emulator's levels and ratios.
 #:
@@ -120,7 +121,8 @@ SHARP_KEYWORDS = frozenset(
      "SIZE_ACR", "AREA_ACR", "MTOT", "MNET", "MMEAN", "CMASK", "ERRVF", "ERRBT", "ERRMIH", "USFLUXL", "MEANGBL",
      "CMASKL", "LAT_FWT", "LON_FWT"])
 
-_INT_KEYWORDS = frozenset({"NPIX", "NACR", "CMASKL"})
+#: Keywords :func:`cea_patch_wcs` gives for the CEA series (hmi.sharp_cea_720s and its twin).
+CEA_WCS_KEYWORDS = frozenset(["CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"])
 _DAY = 86400.0
 
 
@@ -179,19 +181,23 @@ def envelope(h, t, born, life) -> np.ndarray:
     return 0.06 + 0.94 * r * r * np.exp(2.0 * (1.0 - r))
 
 
-def position(h, t, born) -> tuple[np.ndarray, np.ndarray]:
+def position(h, t, born, life) -> tuple[np.ndarray, np.ndarray]:
     """
     Stonyhurst latitude and longitude (deg) of a HARP's flux-weighted centre at times ``t``.
 
-    The patch crosses the disk from its longitude at birth (per HARP, -75 .. +45 deg) at the
-    synodic rate of 13.2 deg/day, at its latitude (5 .. 30 deg, either hemisphere): emulator
+    The patch crosses the disk from its longitude at birth at the synodic rate of 13.2 deg/day,
+    at its latitude (5 .. 30 deg, either hemisphere). The longitude at birth is per HARP in
+    -75 .. +45 deg, moved east when needed so that the HARP stays on the visible disk (within
+    85 deg of the central meridian) for its life, as HARPs are tracked only there: emulator
     choices within the real records' positions ([sharp] 8.9 N 56.2 E, [bharp] 18.0 S 82.8 E,
     [solarsae] 23.8 N 78.2 E).
     """
     h = np.asarray(h)
     t = np.asarray(t, dtype=float)
+    days = np.asarray(life, dtype=float) / _DAY
     lat = _per_harp(h, 33, 5.0, 30.0) * np.where(hash01(h, 0x5348, 34) < 0.5, -1.0, 1.0)
-    lon = _per_harp(h, 35, -75.0, 45.0) + 13.2 * (t - np.asarray(born, dtype=float)) / _DAY
+    lon0 = np.maximum(np.minimum(_per_harp(h, 35, -75.0, 45.0), 85.0 - 13.2 * days), -85.0)
+    lon = np.minimum(lon0 + 13.2 * (t - np.asarray(born, dtype=float)) / _DAY, 89.0)
     return lat, lon
 
 
@@ -229,7 +235,7 @@ def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndar
     h = np.asarray(harp, dtype=np.int64)
     if int(size) <= 0:
         raise ValueError(f"size must be a positive number of pixels, not {size}")
-    lat, lon = position(h, t, born)
+    lat, lon = position(h, t, born, life)
     patch = _peak_area(h, life) * _per_harp(h, 36, *_PATCH_PER_ACTIVE) + 10.0
     width = np.clip(np.sqrt(patch * _MH_TO_DEG2 * _BOX_PER_PATCH), 3.0, 40.0)
     cdelt = np.maximum(width / int(size), _CEA_CDELT)
@@ -309,7 +315,7 @@ def sharp_keywords(harp, t, born, life, *, seed: int = 0) -> dict[str, np.ndarra
     out["R_VALUE"] = np.where(flux >= threshold, np.clip(rval, 0.0, 5.5), 0.0)
 
     # Patch keywords. The observer sees the region's area foreshortened as it crosses the disk.
-    lat, lon = position(h, t, born)
+    lat, lon = position(h, t, born, life)
     out["LAT_FWT"], out["LON_FWT"] = lat, lon
     mu = np.clip(np.cos(np.radians(lat)) * np.cos(np.radians(np.clip(lon, -89.0, 89.0))), 0.05, 1.0)
     out["SIZE_ACR"] = area * mu

@@ -106,3 +106,32 @@ def test_mature_regions_reach_real_active_region_fluxes():
 def test_mismatched_shapes_are_refused():
     with pytest.raises(ValueError, match="one shape"):
         sharp_keywords(np.array([1, 2]), np.array([0.0]), np.array([0.0]), np.array([1.0]))
+
+
+def test_a_cea_patch_is_fixed_in_carrington_longitude_and_as_wide_as_its_region():
+    from sunpy_jsocx.emulator.sharp import cea_patch_wcs
+
+    t = np.arange(0.0, 8 * DAY, 3600.0) + 1.0e9
+    n = t.size
+    h, born, life = np.full(n, 4864), np.full(n, t[0]), np.full(n, 10 * DAY)
+    crln_obs = np.mod(200.0 - 13.2 * (t - t[0]) / DAY, 360.0)  # the observer's longitude falls
+    wcs = cea_patch_wcs(h, t, born, life, crln_obs, 128)
+    # the region rotates with the Sun: its Carrington longitude stays (within a degree)
+    drift = np.mod(wcs["CRVAL1"] - wcs["CRVAL1"][0] + 180.0, 360.0) - 180.0
+    assert np.abs(drift).max() < 1.0
+    assert np.all(np.abs(wcs["CRVAL2"]) <= 30.0)
+    # [sharp]'s CEA box is 20.7 deg wide; patches are 3 .. 40 deg, never finer than JSOC's 0.03 deg
+    width = wcs["CDELT1"] * 128
+    assert np.all((width >= 3.0) & (width <= 40.0)) and np.all(wcs["CDELT1"] >= 0.03)
+    np.testing.assert_array_equal(wcs["CRPIX1"], 64.5)
+    with pytest.raises(ValueError, match="positive"):
+        cea_patch_wcs(h, t, born, life, crln_obs, 0)
+
+
+def test_projected_areas_shrink_towards_the_limb():
+    t, kw = _life(7115, 12.0)
+    ratio = kw["SIZE_ACR"] / kw["AREA_ACR"]
+    lon = kw["LON_FWT"]
+    # [solarsae] at 78 deg E: SIZE_ACR / AREA_ACR = 0.31; at disk centre the two agree
+    assert ratio[np.argmin(np.abs(lon))] > 0.85
+    assert np.all(ratio[np.abs(lon) > 75] < 0.35)
