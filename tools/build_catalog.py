@@ -600,8 +600,10 @@ def aia_master_pointing_values():
 # HMI helioseismology: hmi.V_sht_2drls (layout of the hmi.V_sht_* family).
 # --------------------------------------------------------------------------------------
 SHT_COMBOS = [{"LMIN": 0, "LMAX": 300, "NACOEFF": n} for n in (6, 18, 36)]
-#: Seconds one hmi.V_sht_2drls record spans: NDT 138240 points of T_STEP 45 s = 72 days.
-SHT_SPAN = 138240 * 45.0
+#: Seconds one hmi.V_sht_2drls record spans: 72 days, the spacing of the hmi.V_sht_* records (drms's
+#: examples/plot_hmi_modes.py: 2024.09.19 is 73 x 72 days after 2010.04.30), with T_STOP "beginning of
+#: following time period". The emulator's NDT (138240 points of T_STEP 45 s) is chosen to agree.
+SHT_SPAN = 72 * 86400.0
 
 
 def hmi_v_sht_2drls():
@@ -1168,8 +1170,8 @@ def build_series(templates):
         step=86400.0, cadence=72 * 86400.0, first="2010.04.30_00:00:00_TAI", combos=SHT_COMBOS,
         segment_files={"split": "splittings.out", "rot": "rot.2d", "err": "err.2d"},
         extra_constants={"NDT": "138240", "MAPMMAX": "300", "SINBDIVS": "300", "MFLIPPED": "0"},
-        # A record spans NDT * T_STEP = 138240 * 45 s = 72 days (the 72-day grid of drms's
-        # plot_hmi_modes.py); T_STOP is "beginning of following time period", T_OBS the midpoint.
+        # A record spans SHT_SPAN (72 days, drms's plot_hmi_modes.py); T_STOP is "beginning of
+        # following time period", T_OBS the midpoint "=(T_START+T_STOP)/2".
         time_offsets={"T_STOP": {"from": "T_START", "seconds": SHT_SPAN},
                       "T_OBS": {"from": "T_START", "seconds": SHT_SPAN / 2}})
     axes, values = synoptic_records()

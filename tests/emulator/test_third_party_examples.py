@@ -321,8 +321,9 @@ def test_master_pointing_table_starts_on_whole_utc_hours_before_the_last_leap_se
 
 def test_helioseismology_record_spans_72_days_through_an_offset_keyword(emulator):
     # hmi.V_sht_2drls: T_STOP is the "beginning of following time period" and T_OBS the
-    # "midpoint of timeseries, =(T_START+T_STOP)/2"; a record spans NDT * T_STEP = 138240 * 45 s
-    # = 72 days (the 72-day grid of drms's plot_hmi_modes.py). T_STOP equalled T_START before.
+    # "midpoint of timeseries, =(T_START+T_STOP)/2"; records come every 72 days (drms's
+    # plot_hmi_modes.py: 2024.09.19 is 73 x 72 days after 2010.04.30), so a record spans 72 days.
+    # T_STOP equalled T_START before.
     d = rs_list(emulator, "hmi.V_sht_2drls[2010.04.30_00:00:00_TAI][0][300][6]", key="T_START,T_STOP,T_OBS,NDT,T_STEP")
     assert d["status"] == 0 and d["count"] == 1
     assert values(d, "T_START") == ["2010.04.30_00:00:00_TAI"]
