@@ -1286,12 +1286,10 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
     l0, b0 = _observer(keywords, t)
     geom = _Geometry(keywords, size, b0, l0)
     harp = _harp_region(keywords, geom)
-    if harp is not None and geom.is_map:
-        regions = [harp]  # a CEA patch holds its HARP alone, as JSOC's patches are cut around it
+    if harp is not None:
+        regions = [harp]  # a SHARP patch holds its HARP alone, as JSOC's patches are cut around it
     else:
         regions = _active_regions(t, l0, max_lon=180.0 if geom.synoptic else 100.0)
-        if harp is not None:
-            regions.append(harp)
     feats = _Features(geom, regions)
     rng = _rng(seed, kind, segment)
     if kind in ("euv", "uv", "vis"):

@@ -26,8 +26,8 @@ import numpy as np
 
 from sunpy_jsocx.emulator.physics import hash01
 
-__all__ = ["CEA_WCS_KEYWORDS", "SHARP_KEYWORDS", "SHARP_RECORDS", "cea_patch_wcs", "envelope", "position",
-           "sharp_keywords"]
+__all__ = ["CCD_WCS_KEYWORDS", "CEA_WCS_KEYWORDS", "SHARP_KEYWORDS", "SHARP_RECORDS", "ccd_patch_wcs",
+           "cea_patch_wcs", "envelope", "position", "sharp_keywords"]
 
 #: Real SHARP records whose keyword values set the emulator's levels and ratios.
 #:
@@ -210,6 +210,12 @@ _MH_TO_DEG2 = 0.02063
 _BOX_PER_PATCH = 225.5 / (533.7 * _MH_TO_DEG2)
 
 
+def _cea_width(h: np.ndarray, life) -> np.ndarray:
+    """Width (deg) of a HARP's CEA box: 20.5 times its largest patch area, 3 .. 40 deg."""
+    patch = _peak_area(h, life) * _per_harp(h, 36, *_PATCH_PER_ACTIVE) + 10.0
+    return np.clip(np.sqrt(patch * _MH_TO_DEG2 * _BOX_PER_PATCH), 3.0, 40.0)
+
+
 def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndarray]:
     """
     WCS keywords of a CEA SHARP patch drawn on ``size`` x ``size`` pixels.
@@ -236,12 +242,60 @@ def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndar
     if int(size) <= 0:
         raise ValueError(f"size must be a positive number of pixels, not {size}")
     lat, lon = position(h, t, born, life)
-    patch = _peak_area(h, life) * _per_harp(h, 36, *_PATCH_PER_ACTIVE) + 10.0
-    width = np.clip(np.sqrt(patch * _MH_TO_DEG2 * _BOX_PER_PATCH), 3.0, 40.0)
+    width = _cea_width(h, life)
     cdelt = np.maximum(width / int(size), _CEA_CDELT)
     centre = np.full(h.shape, (int(size) + 1) / 2.0)
     return {"CRVAL1": np.mod(np.asarray(crln_obs, dtype=float) + lon, 360.0), "CRVAL2": lat,
             "CDELT1": cdelt, "CDELT2": cdelt.copy(), "CRPIX1": centre, "CRPIX2": centre.copy()}
+
+
+#: The CCD patch of [sharp] (hmi_sharp_magnetogram.header): 432 x 381 pixels of 0.504 arcsec
+#: (218 arcsec, 13.2 deg of the disk at RSUN_OBS 944 arcsec) at 56 deg E, where the CEA box is
+#: 20.7 deg wide: the CCD box is the CEA width foreshortened by cos(longitude) (0.56 there).
+_CCD_CDELT = 0.504042029
+CCD_WCS_KEYWORDS = frozenset(["CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"])
+
+
+def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int) -> dict[str, np.ndarray]:
+    """
+    WCS keywords of a SHARP patch in CCD coordinates (hmi.sharp_720s) on ``size`` x ``size`` pixels.
+
+    As JSOC writes them ([sharp]): ``CRVAL1 = CRVAL2 = 0`` (arcsec, disk centre) and
+    ``CRPIX1``, ``CRPIX2`` the disk centre in the patch's pixels, which lie far outside it
+    (-1238, 316 for [sharp]); the patch is centred on the HARP and as wide as its CEA box
+    foreshortened by the cosine of the HARP's longitude.
+
+    Parameters
+    ----------
+    harp, t, born, life : array
+        As for `sharp_keywords`.
+    rsun_obs, crlt_obs, crota2 : array of float
+        The record's solar radius (arcsec), observer latitude B0 (deg) and image roll (deg).
+    size : int
+        Pixels along each image axis.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``CRVAL1``, ``CRVAL2``, ``CDELT1``, ``CDELT2``, ``CRPIX1``, ``CRPIX2``.
+    """
+    h = np.asarray(harp, dtype=np.int64)
+    if int(size) <= 0:
+        raise ValueError(f"size must be a positive number of pixels, not {size}")
+    lat, lon = position(h, t, born, life)
+    r = np.asarray(rsun_obs, dtype=float)
+    b0 = np.radians(np.asarray(crlt_obs, dtype=float))
+    la, lo = np.radians(lat), np.radians(lon)
+    tx = r * np.cos(la) * np.sin(lo)  # helioprojective, arcsec (the renderer's frame)
+    ty = r * (np.cos(b0) * np.sin(la) - np.sin(b0) * np.cos(la) * np.cos(lo))
+    width_deg = _cea_width(h, life)
+    width = r * np.radians(width_deg) * np.maximum(np.cos(lo), 0.3)
+    cdelt = np.maximum(width / int(size), _CCD_CDELT)
+    rho = np.radians(np.asarray(crota2, dtype=float))
+    c = (int(size) + 1) / 2.0
+    return {"CRVAL1": np.zeros(h.shape), "CRVAL2": np.zeros(h.shape), "CDELT1": cdelt, "CDELT2": cdelt.copy(),
+            "CRPIX1": c - (np.cos(rho) * tx + np.sin(rho) * ty) / cdelt,
+            "CRPIX2": c - (-np.sin(rho) * tx + np.cos(rho) * ty) / cdelt}
 
 
 def sharp_keywords(harp, t, born, life, *, seed: int = 0) -> dict[str, np.ndarray]:
