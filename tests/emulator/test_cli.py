@@ -51,7 +51,7 @@ def test_every_config_field_has_an_option_that_sets_it():
     assert {"size_limit_mb", "offline_before", "http500_rate", "drop_rate", "truncate_rate", "notfound_polls",
             "bandwidth", "cache_bytes", "record_limit"} <= {f.name for f in fields}
     # a value for every option that differs from the field's default
-    special = {"registered": "a@example.org", "offline_before": "2012.03.04_05:06:07_TAI"}
+    special = {"registered": "a@example.org", "offline_before": "2012.03.04_05:06:07_TAI", "play": "kis"}
     argv, expected = [], {}
     for f in fields:
         flag = option_for(f.name)
