@@ -7,8 +7,9 @@ every record: total unsigned flux ``USFLUX``, total unsigned current helicity
 ``TOTUSJH``, mean field inclination ``MEANGAM`` and more. A search that asks for them
 with ``keys=`` gets them in the result table, so a time series needs no download.
 
-The emulator that answers here fills these keywords with placeholder numbers (0 to
-100), not the active region's evolution: against JSOC the same code plots the
+The emulator that answers here models them: each HARP's indices grow and decay over
+its life, with levels and ratios taken from four real SHARP records
+(``sunpy_jsocx.emulator.sharp.SHARP_RECORDS``). Against JSOC the same code plots the
 region's real values.
 """
 

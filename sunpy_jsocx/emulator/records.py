@@ -35,6 +35,14 @@ from sunpy_jsocx.emulator.evidence import (
     SEGMENT_BUNIT,
 )
 from sunpy_jsocx.emulator.physics import EPHEMERIS, aia_channel, hash01, name_hash
+from sunpy_jsocx.emulator.sharp import (
+    CCD_WCS_KEYWORDS,
+    CEA_WCS_KEYWORDS,
+    SHARP_KEYWORDS,
+    ccd_patch_wcs,
+    cea_patch_wcs,
+    sharp_keywords,
+)
 
 __all__ = ["QueryError", "RecordBatch", "RecordStore", "EXPORT_SERIES_CODE"]
 
@@ -741,6 +749,10 @@ class RecordStore:
             if up == "DSUN_OBS":
                 return eph[up] * 0.99
             return eph[up]
+        if m.harp_key and up in SHARP_KEYWORDS | CEA_WCS_KEYWORDS:
+            v = self._sharp(b, t, up)
+            if v is not None:
+                return v.astype(np.int64) if typ in ("int", "short", "longlong") else v
         exptime = None
         short = None
         if chan is not None:
@@ -837,6 +849,27 @@ class RecordStore:
         if math.isnan(dv):
             return np.round(hash01(rec, name_hash(up), self.seed) * 100.0, 4)
         return np.full(n, dv)
+
+    def _sharp(self, b: RecordBatch, t: np.ndarray, up: str) -> np.ndarray | None:
+        """SHARP index, patch and patch-WCS keywords from :mod:`sunpy_jsocx.emulator.sharp`."""
+        m = b.model
+        h, born, life = b.combo, _harp_birth(b.combo), _harp_life(b.combo)
+        if up in SHARP_KEYWORDS:
+            if "sharp" not in b._cache:
+                b._cache["sharp"] = sharp_keywords(h, t, born, life, seed=self.seed)
+            return b._cache["sharp"][up]
+        ctype = str(m.constants.get("CTYPE1", "HPLN-TAN")).upper()
+        if ctype.endswith("CEA") and up in CEA_WCS_KEYWORDS:
+            if "cea" not in b._cache:
+                b._cache["cea"] = cea_patch_wcs(h, t, born, life, self.values(b, "CRLN_OBS"), self.image_size)
+            return b._cache["cea"][up]
+        if ctype.startswith("HPLN") and up in CCD_WCS_KEYWORDS:
+            if "ccd" not in b._cache:
+                b._cache["ccd"] = ccd_patch_wcs(h, t, born, life, self.values(b, "RSUN_OBS"),
+                                                self.values(b, "CRLT_OBS"), self.values(b, "CROTA2"),
+                                                self.image_size)
+            return b._cache["ccd"][up]
+        return None
 
     def _aec_short(self, b: RecordBatch, wav) -> np.ndarray:
         """
