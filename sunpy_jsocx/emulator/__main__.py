@@ -13,14 +13,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import inspect
-import signal
 import sys
-import threading
 import types
 import typing
 
 from sunpy_jsocx import jsoctime
-from sunpy_jsocx.emulator.server import DEFAULT_REGISTERED, EmulatorConfig, JSOCEmulator
+from sunpy_jsocx.emulator.server import DEFAULT_REGISTERED, EmulatorConfig, JSOCEmulator, serve_until_stopped
 
 __all__ = ["build_parser", "config_from_args", "main", "option_for"]
 
@@ -152,22 +150,7 @@ def main(argv=None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     emu = JSOCEmulator(host=args.host, port=args.port, **config_from_args(args))
-    try:
-        emu.start()
-    except (OSError, ValueError) as e:  # a busy port, an address not on this machine, a bad host name
-        reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
-        print(f"error: cannot serve on {args.host}:{args.port}: {reason}", file=sys.stderr)
-        return 1
-    print(emu.url, flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    emu.stop()
-    return 0
-
+    return serve_until_stopped(emu, args.host, args.port)
 
 if __name__ == "__main__":
     sys.exit(main())

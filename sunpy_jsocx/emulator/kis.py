@@ -41,13 +41,11 @@ Examples
 from __future__ import annotations
 
 import re
-import signal
 import sys
-import threading
 
 from aiohttp import web
 
-from sunpy_jsocx.emulator.server import STATE_KEY, EmulatorConfig, JSOCEmulator, make_app
+from sunpy_jsocx.emulator.server import STATE_KEY, EmulatorConfig, JSOCEmulator, make_app, serve_until_stopped
 
 __all__ = ["KIS_CGIS", "PLAYS", "as_kis", "make_kis_app", "KISEmulator", "main"]
 
@@ -122,15 +120,8 @@ class KISEmulator(JSOCEmulator):
     with ``use_mirror("kis=" + url)``.
     """
 
-    # JSOCEmulator._run builds its application with make_app() and starts it at once;
-    # the application is turned into KIS's as it is stored, before it is started.
-    @property
-    def _app(self):
-        return self.__dict__.get("_kis_app")
-
-    @_app.setter
-    def _app(self, app):
-        self.__dict__["_kis_app"] = None if app is None else as_kis(app)
+    def _make_app(self) -> web.Application:
+        return as_kis(make_app(self.config))
 
 
 def main(argv=None) -> int:
@@ -147,22 +138,7 @@ def main(argv=None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     emu = KISEmulator(host=args.host, port=args.port, **cli.config_from_args(args))
-    try:
-        emu.start()
-    except (OSError, ValueError) as e:
-        reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
-        print(f"error: cannot serve on {args.host}:{args.port}: {reason}", file=sys.stderr)
-        return 1
-    print(emu.url, flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    emu.stop()
-    return 0
-
+    return serve_until_stopped(emu, args.host, args.port)
 
 if __name__ == "__main__":
     sys.exit(main())

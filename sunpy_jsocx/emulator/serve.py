@@ -51,7 +51,6 @@ import math
 import os
 import re
 import secrets
-import signal
 import sys
 import tarfile
 import threading
@@ -71,6 +70,7 @@ from sunpy_jsocx.emulator.exports import _SAFE_NAME, _printf, check_filenamefmt
 from sunpy_jsocx.emulator.holdings import HeldFile, HeldRecord, HeldSeries, Holdings
 from sunpy_jsocx.emulator.records import QueryError
 from sunpy_jsocx.emulator.saferegex import FilterError, filter_names
+from sunpy_jsocx.emulator.server import BackgroundServer, serve_until_stopped
 
 __all__ = ["HeldJSOC", "build_parser", "main", "make_serve_app", "resolve"]
 
@@ -894,7 +894,7 @@ def _tar(exp: _Export) -> bytes:
 
 
 # ---------------------------------------------------------------------------- running it
-class HeldJSOC:
+class HeldJSOC(BackgroundServer):
     """
     JSOC's API from held files, served from a background thread.
 
@@ -935,15 +935,16 @@ class HeldJSOC:
                              f"(it goes into URLs), got {len(token)} characters")
         if metadata is None:
             metadata = default_metadata(roots[0])
-        self.host, self.port, self.token = host, port, token
+        super().__init__(host, port)
+        self.token = token
         self.config = ServeConfig([r.resolve() for r in roots], [Path(m) for m in metadata], token,
                                    rescan_interval, clock)
-        self._loop = None
-        self._thread = None
-        self._runner = None
-        self._app = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
+
+    _thread_name = "jsocx-serve"
+    _start_timeout = 300.0  # the folders are indexed before it binds
+
+    def _make_app(self) -> web.Application:
+        return make_serve_app(self.config)
 
     @property
     def url(self) -> str:
@@ -958,46 +959,6 @@ class HeldJSOC:
     def rescan(self) -> None:
         """Read the folders again now."""
         self._app[_STATE].maybe_rescan(force=True)
-
-    def start(self) -> HeldJSOC:
-        self._thread = threading.Thread(target=self._run, name="jsocx-serve", daemon=True)
-        self._thread.start()
-        self._ready.wait(300)
-        if self._error is not None:
-            raise self._error
-        return self
-
-    def _run(self):
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            self._app = make_serve_app(self.config)
-            self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
-            loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, self.host, self.port)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]
-        except BaseException as e:  # surfaced to start()
-            self._error = e
-            self._ready.set()
-            return
-        self._ready.set()
-        loop.run_forever()
-        loop.run_until_complete(self._runner.cleanup())
-        loop.close()
-
-    def stop(self) -> None:
-        if self._loop is not None and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def __enter__(self) -> HeldJSOC:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def default_metadata(data: Path) -> list[Path]:
@@ -1069,31 +1030,18 @@ def main(argv=None, *, prog: str = "python -m sunpy_jsocx serve") -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    try:
-        server.start()
-    except (OSError, ValueError) as e:
-        reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
-        print(f"error: cannot serve on {args.host}:{args.port}: {reason}", file=sys.stderr)
-        return 1
-    print(server.url, flush=True)
-    h = server.holdings
-    print(f"serving {sum(len(s.records) for s in h.series.values())} records of {len(h.series)} series from "
-          f"{len(h.files)} files", file=sys.stderr, flush=True)
-    if h.unplaced:
-        print(f"note: {len(h.unplaced)} as-is file(s) match no held FITS file of a record and are not served "
-              f"(first: {h.unplaced[0]}); see {server.url}emulator/stats", file=sys.stderr, flush=True)
-    if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: serving on {args.host} without an access token: anyone who can reach this port can "
-              "read the files; consider --token auto", file=sys.stderr, flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    server.stop()
-    return 0
+    def announce(server: HeldJSOC) -> None:
+        h = server.holdings
+        print(f"serving {sum(len(s.records) for s in h.series.values())} records of {len(h.series)} series from "
+              f"{len(h.files)} files", file=sys.stderr, flush=True)
+        if h.unplaced:
+            print(f"note: {len(h.unplaced)} as-is file(s) match no held FITS file of a record and are not served "
+                  f"(first: {h.unplaced[0]}); see {server.url}emulator/stats", file=sys.stderr, flush=True)
+        if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"warning: serving on {args.host} without an access token: anyone who can reach this port can "
+                  "read the files; consider --token auto", file=sys.stderr, flush=True)
 
+    return serve_until_stopped(server, args.host, args.port, announce)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,6 +9,8 @@ import io
 import json
 import random
 import re
+import signal
+import sys
 import tarfile
 import threading
 import time
@@ -27,7 +29,8 @@ from sunpy_jsocx.emulator.exports import ExportManager
 from sunpy_jsocx.emulator.records import QueryError, RecordBatch, RecordStore
 from sunpy_jsocx.emulator.saferegex import FilterError, filter_names
 
-__all__ = ["EmulatorConfig", "JSOCEmulator", "make_app", "DEFAULT_REGISTERED"]
+__all__ = ["EmulatorConfig", "JSOCEmulator", "BackgroundServer", "serve_until_stopped", "make_app",
+           "DEFAULT_REGISTERED"]
 
 #: Addresses the emulator treats as registered unless told otherwise.
 DEFAULT_REGISTERED = ("user@example.org", "jsoc@example.org", "test@example.org")
@@ -797,7 +800,109 @@ async def _paced_write(resp: web.StreamResponse, body: bytes, bandwidth: float, 
         await resp.write(piece)
 
 
-class JSOCEmulator:
+class BackgroundServer:
+    """
+    An aiohttp application served on ``host:port`` from a background thread.
+
+    The emulator (`JSOCEmulator`) and the held-files server (``sunpy_jsocx.emulator.serve``)
+    are both one: a subclass gives `_make_app` (and `_cleanup`, run after the loop stops).
+    """
+
+    _thread_name = "jsoc-emulator"
+    _start_timeout = 30.0  # seconds start() waits for the application to be built and bound
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self.host = host
+        self.port = port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._app: web.Application | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def _make_app(self) -> web.Application:
+        raise NotImplementedError
+
+    def _cleanup(self) -> None:
+        """Called in the server's thread once its loop has stopped."""
+
+    @property
+    def url(self) -> str:
+        """Base URL, with a trailing slash (``http://127.0.0.1:PORT/``)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
+        self._thread.start()
+        self._ready.wait(self._start_timeout)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _run(self):
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            self._app = self._make_app()
+            # A short shutdown grace: stop() must not wait a minute for a slow client.
+            self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, self.host, self.port)
+            loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]
+        except BaseException as e:  # surfaced to start()
+            self._error = e
+            self._ready.set()
+            return
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(self._runner.cleanup())
+        self._cleanup()
+        loop.close()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve_until_stopped(server: BackgroundServer, host: str, port: int, announce=None) -> int:
+    """
+    A command line's server: start it, print its URL as the first line of standard output,
+    serve until SIGTERM or Ctrl-C; returns the exit status (1 when it cannot serve).
+
+    ``announce(server)``, if given, runs once it serves (lines for standard error).
+    """
+    try:
+        server.start()
+    except (OSError, ValueError) as e:  # a busy port, an address not on this machine, a bad host name
+        reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
+        print(f"error: cannot serve on {host}:{port}: {reason}", file=sys.stderr)
+        return 1
+    print(server.url, flush=True)
+    if announce is not None:
+        announce(server)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+    return 0
+
+
+class JSOCEmulator(BackgroundServer):
     """
     A JSOC emulator serving HTTP on a loopback port from a background thread.
 
@@ -820,21 +925,14 @@ class JSOCEmulator:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **config):
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.config = EmulatorConfig(**config)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._app: web.Application | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
 
-    @property
-    def url(self) -> str:
-        """Base URL, with a trailing slash (``http://127.0.0.1:PORT/``)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
+    def _make_app(self) -> web.Application:
+        return make_app(self.config)
+
+    def _cleanup(self) -> None:
+        self._app[STATE_KEY].executor.shutdown(wait=False, cancel_futures=True)
 
     @property
     def state(self) -> _State:
@@ -851,45 +949,3 @@ class JSOCEmulator:
     def unstage(self) -> None:
         """Send staged data back to tape: offline records are offline again (for tests and benchmarks)."""
         self.state.store.unstage_all()
-
-    def start(self) -> JSOCEmulator:
-        self._thread = threading.Thread(target=self._run, name="jsoc-emulator", daemon=True)
-        self._thread.start()
-        self._ready.wait(30)
-        if self._error is not None:
-            raise self._error
-        return self
-
-    def _run(self):
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            self._app = make_app(self.config)
-            # A short shutdown grace: stop() must not wait a minute for a slow client.
-            self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
-            loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, self.host, self.port)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]
-        except BaseException as e:  # surfaced to start()
-            self._error = e
-            self._ready.set()
-            return
-        self._ready.set()
-        loop.run_forever()
-        loop.run_until_complete(self._runner.cleanup())
-        self._app[STATE_KEY].executor.shutdown(wait=False, cancel_futures=True)
-        loop.close()
-
-    def stop(self) -> None:
-        if self._loop is not None and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def __enter__(self) -> JSOCEmulator:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
