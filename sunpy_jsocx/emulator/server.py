@@ -834,6 +834,7 @@ class BackgroundServer:
         return f"http://{host}:{self.port}/"
 
     def start(self):
+        """Serve from a background thread; returns the server once it listens (``port`` is then known)."""
         self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
         self._thread.start()
         self._ready.wait(self._start_timeout)
@@ -864,6 +865,7 @@ class BackgroundServer:
         loop.close()
 
     def stop(self) -> None:
+        """Stop serving and wait (up to 10 s) for the thread to end."""
         if self._loop is not None and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
