@@ -39,6 +39,8 @@ from pathlib import Path
 
 from sunpy import log
 
+from sunpy_jsocx.download import _alive  # one rule for "is this writer still running"
+
 __all__ = ["AddressLock", "lock_dir", "LOCK_ENV", "CHECK_EVERY", "MAX_HOLD"]
 
 #: The environment variable that sets a folder for the lock files, or ``0``/``off`` for no queue.
@@ -61,16 +63,6 @@ def lock_dir() -> Path | None:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("sunpy-jsocx", appauthor=False)) / "export-locks"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
 
 
 @contextmanager

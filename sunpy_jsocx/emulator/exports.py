@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -167,6 +168,40 @@ def _process_steps(process: str) -> tuple[int, list[tuple[str, dict[str, str]]]]
             kv[k.strip()] = v.strip()
         steps.append((name.lower(), kv))
     return limit, steps
+
+
+def expand_filenamefmt(fmt: str, *, series: str, segment: str, recnum: int, index: int,
+                       keyword: Callable[[str], dict | None], value: Callable[[str], str], suffix: str) -> str:
+    """
+    A record's file name from an export's ``filenamefmt``, as JSOC's export writes it.
+
+    ``{seriesname}``, ``{segment}``, ``{recnum[:%fmt]}``, ``{#}`` (the record's index) and
+    ``{KEYWORD[:spec]}`` (``A`` for a time in file-name form, ``%...`` for printf) are
+    replaced; an unknown keyword gives ``Invalid_KeyLink`` as JSOC does. ``keyword(name)``
+    gives a keyword's definition (or None), ``value(name)`` its value for the record.
+    """
+
+    def repl(match):
+        token, _, spec = match.group(1).partition(":")
+        if token == "seriesname":
+            return series
+        if token == "segment":
+            return segment
+        if token == "recnum":
+            return _printf(spec, str(recnum)) if spec.startswith("%") else str(recnum)
+        if token == "#":
+            return str(index)
+        kw = keyword(token)
+        if kw is None:
+            return "Invalid_KeyLink"
+        v = value(kw["name"])
+        if kw["type"] == "time" and spec.startswith("A"):
+            return jsoctime.time_filename_format(v)
+        if spec.startswith("%"):
+            return _printf(spec, v)
+        return v
+
+    return _SAFE_NAME.sub("_", re.sub(r"\{([^{}]+)\}", repl, fmt) + suffix)
 
 
 class ExportManager:
@@ -441,32 +476,10 @@ class ExportManager:
     def _filename(self, fmt: str, b: RecordBatch, i: int, segment: str, asis: bool, mod: bool,
                   ext: str = ".fits") -> str:
         m = b.model
-
-        def repl(match):
-            token, _, spec = match.group(1).partition(":")
-            if token == "seriesname":
-                return m.name + ("_mod" if mod else "")
-            if token == "segment":
-                return m.segment_file(segment) if asis else segment
-            if token == "recnum":
-                v = str(int(b.recnum[i]))
-                return _printf(spec, v) if spec.startswith("%") else v
-            if token == "#":
-                return str(i)
-            kw = m.keyword(token)
-            if kw is None:
-                return "Invalid_KeyLink"
-            v = self.store.strings(b, kw["name"])[i]
-            if kw["type"] == "time" and spec.startswith("A"):
-                return jsoctime.time_filename_format(v)
-            if spec.startswith("%"):
-                return _printf(spec, v)
-            return v
-
-        name = re.sub(r"\{([^{}]+)\}", repl, fmt)
-        if not asis:
-            name += ext
-        return _SAFE_NAME.sub("_", name)
+        return expand_filenamefmt(fmt, series=m.name + ("_mod" if mod else ""),
+                                  segment=m.segment_file(segment) if asis else segment,
+                                  recnum=int(b.recnum[i]), index=i, keyword=m.keyword,
+                                  value=lambda name: self.store.strings(b, name)[i], suffix="" if asis else ext)
 
     def index(self, exp: Export) -> dict[str, Any]:
         d = {

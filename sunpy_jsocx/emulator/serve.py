@@ -59,18 +59,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 import numpy as np
 from aiohttp import web
 from sunpy import log
 
 from sunpy_jsocx import grammar, jsoctime
-from sunpy_jsocx.emulator.exports import _SAFE_NAME, _printf, check_filenamefmt
+from sunpy_jsocx.emulator.exports import check_filenamefmt, expand_filenamefmt
 from sunpy_jsocx.emulator.holdings import HeldFile, HeldRecord, HeldSeries, Holdings
 from sunpy_jsocx.emulator.records import QueryError
 from sunpy_jsocx.emulator.saferegex import FilterError, filter_names
-from sunpy_jsocx.emulator.server import BackgroundServer, serve_until_stopped
+from sunpy_jsocx.emulator.server import BackgroundServer, _json, _params, serve_until_stopped
 
 __all__ = ["HeldJSOC", "build_parser", "main", "make_serve_app", "resolve"]
 
@@ -571,32 +570,10 @@ def _int(v):
 
 
 def _filename(fmt: str, r: HeldRecord, segment: str, asis: bool, index: int) -> str:
-    s = r.series
-
-    def repl(match):
-        token, _, spec = match.group(1).partition(":")
-        if token == "seriesname":
-            return s.name
-        if token == "segment":
-            return _stored_name(segment) if asis else segment
-        if token == "recnum":
-            return _printf(spec, str(r.recnum)) if spec.startswith("%") else str(r.recnum)
-        if token == "#":
-            return str(index)
-        kw = s.keyword(token)
-        if kw is None:
-            return "Invalid_KeyLink"
-        v = r.pk_text.get(kw["name"]) or r.keywords().get(kw["name"], "")
-        if kw["type"] == "time" and spec.startswith("A"):
-            return jsoctime.time_filename_format(v)
-        if spec.startswith("%"):
-            return _printf(spec, v)
-        return v
-
-    name = re.sub(r"\{([^{}]+)\}", repl, fmt)
-    if not asis:
-        name += ".fits"
-    return _SAFE_NAME.sub("_", name)
+    return expand_filenamefmt(fmt, series=r.series.name, segment=_stored_name(segment) if asis else segment,
+                              recnum=r.recnum, index=index, keyword=r.series.keyword,
+                              value=lambda name: r.pk_text.get(name) or r.keywords().get(name, ""),
+                              suffix="" if asis else ".fits")
 
 
 def _refuse(msg: str, **extra) -> dict:
@@ -699,15 +676,6 @@ def _exp_status(state: _ServeState, requestid: str) -> dict:
 
 
 # ---------------------------------------------------------------------------- HTTP
-def _json(d: dict, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(d), status=status, content_type="application/json")
-
-
-async def _params(request: web.Request) -> dict[str, str]:
-    q = dict(parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True))
-    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-        q.update(parse_qsl(await request.text(), keep_blank_values=True))
-    return q
 
 
 _STATE: web.AppKey = web.AppKey("serve_state", _ServeState)
