@@ -1,8 +1,9 @@
 """
-Workload 7, "again": the seed fetch (workload 1) and the five-row fetch (workload 3) a
-second time, into another folder, with the record cache on.
+Workload 7, "again": the seed fetch (workload 1), the five-row fetch (workload 3) and
+the offline export (workload 5) a second time, into another folder, with the record
+cache on.
 
-    python benchmarks/bench_again.py [--latency 0.1] [--image-size 64]
+    python benchmarks/bench_again.py [--latency 0.1] [--image-size 64] [--staging-delay 2.0]
 
 Prints, for each workload and each of the two runs, the wall time, the requests the
 emulator saw per operation, the files downloaded and the exports made. The target:
@@ -24,6 +25,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--latency", type=float, default=0.1)
     p.add_argument("--image-size", type=int, default=64)
+    p.add_argument("--staging-delay", type=float, default=2.0, help="seconds each export stages (workload 5)")
     args = p.parse_args()
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as d:
@@ -45,8 +47,12 @@ def main() -> int:
             "W3 five rows of an hour": ([a.Time("2014-01-01T00:00:00", "2014-01-01T01:00:00"),
                                          a.jsocx.Series("aia.lev1_euv_12s"), a.Wavelength(171 * u.AA),
                                          a.jsocx.Segment("image")], lambda r: r[0, :300:60]),
+            "W5 offline data, exported": ([a.Time("2010-06-01T00:00:00", "2010-06-01T00:05:00"),
+                                           a.jsocx.Series("hmi.M_45s"), a.jsocx.Notify("user@example.org")],
+                                          lambda r: r),
         }
-        with JSOCEmulator(latency=args.latency, image_size=args.image_size) as emu, sunpy_jsocx.use_server(emu.url):
+        with JSOCEmulator(latency=args.latency, image_size=args.image_size,
+                          staging_delay=args.staging_delay) as emu, sunpy_jsocx.use_server(emu.url):
             for name, (query, pick) in workloads.items():
                 print(f"== {name}")
                 for run in ("first", "again"):

@@ -68,6 +68,8 @@ class DownloadItem:
     transform: Callable[[bytes], bytes] | None = None
     #: The record cache's key for this file (`sunpy_jsocx.recordcache`), if it is one record's file.
     cache_key: str | None = None
+    #: The file's name as JSOC gives it, kept in the record cache beside the file.
+    cache_name: str | None = None
     #: What the fetch's job manifest knows the file as (`sunpy_jsocx.manifest`), a (part, record numbers) pair.
     job: tuple | None = None
 
@@ -255,7 +257,8 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
                     if on_done is not None:
                         on_done(item, path)
                     if cache is not None and item.cache_key:
-                        await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True)
+                        await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True,
+                                                name=item.cache_name)
                     break
                 except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
                     if attempt == RETRIES:

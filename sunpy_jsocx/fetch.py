@@ -46,6 +46,7 @@ from sunpy_jsocx import recordset as _recordset
 from sunpy_jsocx.addresslock import AddressLock
 from sunpy_jsocx.download import DownloadItem, download_files
 from sunpy_jsocx.export import NOTFOUND_RETRIES, PENDING, ExportFailed, ExportRequest, check_timeout, pending_ids
+from sunpy_jsocx.integrity import file_problem
 from sunpy_jsocx.manifest import GONE_AFTER, JobManifest, parse_ranges, part_key, ranges
 from sunpy_jsocx.recordcache import cache_key, record_cache
 from sunpy_jsocx.transport import JSOCError, connection
@@ -106,6 +107,17 @@ class _ExportGroup:
     def part(self) -> str:
         return part_key(_part(self.server, self.info.name, self.protocol, self.method, self.cutout, self.segments))
 
+    def cache_key(self, recnum: int, segment: str) -> str | None:
+        """
+        The record cache's key of one record's file of this export (`sunpy_jsocx.recordcache`);
+        None where files are not one record's each (``url-tar``, ``mp4`` movies).
+        """
+        if self.method not in ("url", "url_quick") or self.protocol.split(",", 1)[0] == "mp4":
+            return None
+        # Without processing, an exported file and a direct download of the same record share a key.
+        processing = json.dumps({"im_patch": self.cutout}, sort_keys=True, default=str) if self.cutout else None
+        return cache_key(self.server, self.info.name, recnum, segment, self.protocol, processing)
+
     def absorb(self, other: _ExportGroup) -> None:
         seen = set(self.recnums)
         self.recnums += [r for r in other.recnums if r not in seen]
@@ -159,6 +171,27 @@ def _default_filenamefmt(info) -> str:
         kw = info.find_keyword(k)
         parts.append(f"{{{k}:A}}" if kw is not None and kw.is_time else f"{{{k}}}")
     return ".".join(parts) + ".{segment}"
+
+
+def _segment_of(filename: str, segments) -> str | None:
+    """
+    The segment a file of a ``fits`` export holds. JSOC lists such files without the
+    ``{segment}`` the record carries in other exports, but names them by our
+    ``filenamefmt``, which ends with ``.{segment}`` (`_default_filenamefmt`).
+
+    Examples
+    --------
+    >>> _segment_of("hmi.m_45s.20120101_010130_TAI.2.magnetogram.fits", ["magnetogram"])
+    'magnetogram'
+    >>> _segment_of("hmi.b_720s.20140101_000000_TAI.inclination.fits", ["inclination_err", "inclination"])
+    'inclination'
+    >>> _segment_of("odd.fits", ["magnetogram"]) is None
+    True
+    """
+    stem = os.path.basename(filename)
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    found = [s for s in segments if stem == s or stem.endswith("." + s)]
+    return max(found, key=len) if found else None
 
 
 def _direct_name(info, record: str, segment: str, stored: str) -> str:
@@ -537,12 +570,17 @@ class FetchPlan:
             fields = dict(group.rows.get(key, {})) if group else {}
             fields.setdefault("series", key.split("[", 1)[0])
             seg = re.search(r"\{([^}]*)\}$", f.record)
-            fields.setdefault("segment", seg.group(1) if seg else "")
+            segment = seg.group(1) if seg else (_segment_of(f.filename, group.segments) if group else None)
+            fields.setdefault("segment", segment or "")
             name = f.filename
             if req.protocol == "as-is" and "/" in f.url.split("://", 1)[1] and group is not None:
                 name = _direct_name(group.info, key, fields["segment"], f.filename)
             recnum = group.names.get(key) if group is not None else None
-            out.append(_Download(f.url, name, fields, part=part, recnums=() if recnum is None else (recnum,)))
+            ckey = None
+            if recnum is not None and segment:
+                ckey = group.cache_key(recnum, segment)
+            out.append(_Download(f.url, name, fields, cache_key=ckey, part=part,
+                                 recnums=() if recnum is None else (recnum,)))
         return out
 
     def _record_keywords(self, items: list[_Download]) -> dict[tuple[str, str], dict[str, str]]:
@@ -591,7 +629,7 @@ class FetchPlan:
                     return fits_export_bytes(raw, kw, defs, segment=seg, series=series, recnum=recnum,
                                              primekeys=primekeys)
 
-            out.append(DownloadItem(d.url, target, transform, d.cache_key,
+            out.append(DownloadItem(d.url, target, transform, d.cache_key, d.filename if d.cache_key else None,
                                     job=(d.part, d.recnums) if d.part is not None else None))
         return out
 
@@ -614,6 +652,61 @@ class FetchPlan:
         if served and self.progress:
             log.info(f"{served} file(s) from the record cache ({cache.root}), no request made for them")
         return rest
+
+    def _exports_from_cache(self, results: parfive.Results) -> None:
+        """
+        Leave out of the exports the records whose every file the record cache holds (copied
+        into place, no request): an offline record fetched before, into any folder, is not
+        exported again.
+        """
+        cache = record_cache()
+        if cache is None or self.overwrite == "unique":
+            return
+        served = 0
+        for key, g in list(self.groups.items()):
+            if g.request is not None:
+                continue
+            kept = []
+            for record, recnum in list(g.names.items()):
+                if recnum not in g.recnums:
+                    continue
+                files = []
+                for seg in g.segments:
+                    ckey = g.cache_key(recnum, seg)
+                    name = cache.name(ckey) if ckey else None
+                    if name is None:
+                        break
+                    fields = dict(g.rows.get(record, {}), segment=seg)
+                    files.append((ckey, Path(self._target(name, fields))))
+                else:
+                    kept.append((recnum, files))
+            if not kept:
+                continue
+            done = set()
+            for recnum, files in kept:
+                placed = []
+                for ckey, target in files:
+                    if not (self.overwrite is not True and target.exists() and file_problem(target) is None) \
+                            and not cache.get(ckey, target):
+                        break
+                    placed.append(target)
+                else:
+                    for target in placed:
+                        results.append(path=str(target), url="")
+                        self._expect[(g.part, recnum)] = self._expect.get((g.part, recnum), 0) + 1
+                    for target in placed:
+                        self._completed(g.part, (recnum,), target)
+                    done.add(recnum)
+            if not done:
+                continue
+            served += len(done)
+            rest = [r for r in g.recnums if r not in done]
+            if rest:
+                self.groups[key] = g.subset(rest)
+            else:
+                del self.groups[key]
+        if served and self.progress:
+            log.info(f"{served} record(s) from the record cache ({cache.root}), not exported again")
 
     def _where(self, fields: dict[str, Any] | None = None) -> str:
         """The folder a failed part's files would have gone to (for its error entry)."""
@@ -818,6 +911,7 @@ class FetchPlan:
     def _run(self, results: parfive.Results) -> None:
         timeout = self.timeout
         self._skip_done(results)
+        self._exports_from_cache(results)
         self._resume_exports()
         # 1. What needs no export: its files arrive whatever happens to the exports.
         direct: list[DownloadItem] = list(self.ready)

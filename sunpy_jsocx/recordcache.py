@@ -1,12 +1,16 @@
 """
 The record cache: a record's file is downloaded once per machine.
 
-A file downloaded straight from JSOC's storage is kept under a key made of the
-server, the series, the record number, the segment and the protocol (``as-is`` or
-the ``fits`` file with its header written). A later fetch of the same record into
-any folder, from any process, copies it from the cache and sends no request for
-it. A record number names one version of a record (reprocessing makes a new
-number), so a cached file never goes stale.
+A record's file is kept under a key made of the server, the series, the record
+number, the segment, the protocol (``as-is``, ``fits`` with the export's header, or
+an image protocol such as ``jpg`` with its arguments) and the processing (a cutout's
+``im_patch`` arguments, or none). Files downloaded straight from JSOC's storage and
+files of ``url`` exports (offline data, cutouts, forced exports) go in alike, with
+the name JSOC gave the file beside them. A later fetch of the same record into any
+folder, from any process, copies it from the cache and sends no request for it:
+neither a download nor, for offline records, an export. A record number names one
+version of a record (reprocessing makes a new number), so a cached file never goes
+stale.
 
 Every file is verified (`sunpy_jsocx.integrity`: size, FITS structure and
 checksums) before it goes in and again before it is served; one that fails is
@@ -23,7 +27,8 @@ Configuration (environment):
 * ``JSOCX_RECORD_CACHE_GB``: size limit (default 20); the least recently used
   files are removed past it.
 
-Exports (offline data, cutouts, ``url-tar``) are not cached yet.
+Not cached: ``url-tar`` exports (one tar of many records) and ``mp4`` movies (one
+file of many records); a fetch of those asks JSOC each time.
 """
 
 from __future__ import annotations
@@ -48,9 +53,14 @@ __all__ = ["RecordCache", "record_cache", "cache_key"]
 DEFAULT_LIMIT_GB = 20.0
 
 
-def cache_key(server: str, series: str, recnum: int, segment: str, protocol: str) -> str:
+def cache_key(server: str, series: str, recnum: int, segment: str, protocol: str,
+              processing: str | None = None) -> str:
     """
-    The key of one record's file (a short hash; the parts are kept beside the file).
+    The key of one record's file (a short hash).
+
+    ``protocol`` is JSOC's protocol name (case folded) with its arguments (kept as
+    given: ``jpg,CT=HMI_mag.lut`` and ``jpg,CT=grey`` are different files);
+    ``processing`` is a canonical text of the processing steps (None for none).
 
     Examples
     --------
@@ -58,9 +68,15 @@ def cache_key(server: str, series: str, recnum: int, segment: str, protocol: str
     'abcdb4178406'
     >>> cache_key("http://jsoc.stanford.edu", "HMI.m_45s", 42, "Magnetogram", "FITS")[:12]  # same record
     'abcdb4178406'
+    >>> cache_key("http://jsoc.stanford.edu", "hmi.M_45s", 42, "magnetogram", "fits", '{"im_patch": {}}')[:12]
+    '872aed726b12'
     """
-    text = "|".join([server.rstrip("/").lower(), series.lower(), str(int(recnum)), segment.lower(),
-                     protocol.lower()])
+    name, sep, args = protocol.partition(",")
+    parts = [server.rstrip("/").lower(), series.lower(), str(int(recnum)), segment.lower(),
+             name.strip().lower() + sep + args]
+    if processing:
+        parts.append(processing)
+    text = "|".join(parts)
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
@@ -83,13 +99,27 @@ class RecordCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / key
 
+    def _name_path(self, key: str) -> Path:
+        # Hidden, so that the listing, the size and the eviction see only the files.
+        return self.root / key[:2] / f".{key}.name"
+
+    def name(self, key: str) -> str | None:
+        """The name JSOC gave the cached file of ``key`` (None if absent or not recorded)."""
+        if not self._path(key).exists():
+            return None
+        try:
+            name = self._name_path(key).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return name if name and "/" not in name and name not in (".", "..") else None
+
     def get(self, key: str, target: Path) -> bool:
         """Copy the cached file of ``key`` to ``target`` (atomically). False if absent or damaged."""
         path = self._path(key)
         if not path.exists():
             return False
         if file_problem(path) is not None:
-            path.unlink(missing_ok=True)
+            self._remove(path)
             return False
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -105,10 +135,12 @@ class RecordCache:
             pass
         return True
 
-    def put(self, key: str, source: Path, *, verified: bool = False) -> None:
+    def put(self, key: str, source: Path, *, verified: bool = False, name: str | None = None) -> None:
         """
         Keep a copy of a file that verifies (one that does not is not kept); ``verified``
         says the caller has just checked it (the downloader has), so it is not read twice.
+        ``name`` is the file's name as JSOC gave it, for fetches that find the file here
+        before JSOC has named it (an export not made).
         """
         source = Path(source)
         if not verified and file_problem(source) is not None:
@@ -116,12 +148,22 @@ class RecordCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if name:
+                # The name first: a file whose name is missing is only not found by exports.
+                label = self._name_path(key)
+                tmp = _temporary(label)
+                tmp.write_text(name, encoding="utf-8")
+                os.replace(tmp, label)
             tmp = _temporary(path)
             shutil.copyfile(source, tmp)
             os.replace(tmp, path)
         except OSError:  # a full or read-only cache is no reason to fail a download
             return
         self.evict()
+
+    def _remove(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        (path.parent / f".{path.name}.name").unlink(missing_ok=True)
 
     def entries(self) -> list[Path]:
         return [p for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".")]
@@ -143,7 +185,7 @@ class RecordCache:
         for _, size, p in sorted(files):
             if total <= self.limit_bytes:
                 break
-            p.unlink(missing_ok=True)
+            self._remove(p)
             total -= size
             removed.append(p)
         return removed
@@ -152,15 +194,17 @@ class RecordCache:
         """Check every file; remove and return those that fail."""
         bad = [p for p in self.entries() if file_problem(p) is not None]
         for p in bad:
-            p.unlink(missing_ok=True)
+            self._remove(p)
         return bad
 
     def clear(self) -> int:
         """Remove every file; returns how many."""
         n = 0
         for p in self.entries():
-            p.unlink(missing_ok=True)
+            self._remove(p)
             n += 1
+        for label in self.root.glob("??/.*.name"):  # names of files already gone
+            label.unlink(missing_ok=True)
         return n
 
 

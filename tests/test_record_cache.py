@@ -134,3 +134,118 @@ def test_the_cache_command_shows_verifies_and_clears(tmp_path, cache_dir, capsys
     assert cli.main(["cache", "clear"]) == 0
     assert f"removed {n - 1} files" in capsys.readouterr().out
     assert record_cache().entries() == []
+
+
+# ---------------------------------------------------------------- exported files
+OFFLINE = a.Time("2010-06-01T00:00:00", "2010-06-01T00:02:00")  # 3 records on tape (emulator's cut-off 2011)
+EMAIL = a.jsocx.Notify("user@example.org")
+
+
+def _exp_requests(emu) -> int:
+    return emu.stats()["requests"].get("jsoc_fetch:exp_request", 0)
+
+
+@pytest.mark.parametrize("protocol", ["fits", "as-is"])
+def test_offline_records_fetched_into_another_folder_are_not_exported_again(tmp_path, cache_dir, protocol,
+                                                                             collect_loops):
+    with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+        res = Fido.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), EMAIL, a.jsocx.Protocol(protocol))
+        assert not any(res[0]["_online"]), "the records must be on tape for this test"
+        first = fetch(res, tmp_path / "one")
+        assert not first.errors and len(first) == len(res[0]) == 3
+        assert emu.stats()["exports_created"] == 1
+        emu.reset_stats()
+        again = fetch(res, tmp_path / "two")
+        assert not again.errors and len(again) == len(first)
+        stats = emu.stats()
+        assert _exp_requests(emu) == 0 and stats["exports_created"] == 0, stats["requests"]
+        assert stats["files_served"] == 0 and stats["requests_total"] == 0, stats["requests"]
+        assert sorted(Path(p).name for p in again) == sorted(Path(p).name for p in first)
+        for p in again:
+            assert Path(p).read_bytes() == (tmp_path / "one" / Path(p).name).read_bytes()
+
+
+def test_only_the_records_the_cache_lacks_are_exported(tmp_path, cache_dir, collect_loops):
+    with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+        res = Fido.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), EMAIL)
+        fetch(res[0][:1], tmp_path / "one")
+        emu.reset_stats()
+        rest = fetch(res, tmp_path / "two")
+        assert not rest.errors and len(rest) == 3
+        assert emu.stats()["exports_created"] == 1
+        assert emu.stats()["files_served"] == 2, "the cached record is copied, the other two exported"
+
+
+def test_a_finished_offline_job_run_again_asks_jsoc_for_nothing(tmp_path, cache_dir, collect_loops):
+    """The job's manifest is gone once it finished; the cache still knows its files."""
+    with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+        res = Fido.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), EMAIL)
+        fetch(res, tmp_path / "one")
+        emu.reset_stats()
+        again = fetch(res, tmp_path / "one")
+        assert not again.errors and len(again) == 3
+        assert _exp_requests(emu) == 0 and emu.stats()["files_served"] == 0, emu.stats()["requests"]
+
+
+def test_cutouts_are_cached_under_their_own_processing(tmp_path, cache_dir, collect_loops):
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+    from sunpy.coordinates import frames
+
+    def cutout(tx):
+        corner = SkyCoord(tx * u.arcsec, 0 * u.arcsec, frame=frames.Helioprojective, obstime="2014-01-01T00:00:00",
+                          observer="earth")
+        return a.jsocx.Cutout(corner, width=200 * u.arcsec, height=200 * u.arcsec)
+
+    with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+        res = Fido.search(ONLINE, a.jsocx.Series("hmi.M_45s"), EMAIL, cutout(-100))
+        first = fetch(res, tmp_path / "one")
+        assert not first.errors and emu.stats()["exports_created"] == 1
+        emu.reset_stats()
+        again = fetch(res, tmp_path / "two")
+        assert not again.errors and len(again) == len(first)
+        assert emu.stats()["exports_created"] == 0 and emu.stats()["files_served"] == 0
+        for p in again:
+            assert Path(p).read_bytes() == (tmp_path / "one" / Path(p).name).read_bytes()
+        # Another box is another file: exported, not taken from the cache.
+        other = Fido.search(ONLINE, a.jsocx.Series("hmi.M_45s"), EMAIL, cutout(-300))
+        emu.reset_stats()
+        moved = fetch(other, tmp_path / "three")
+        assert not moved.errors and emu.stats()["exports_created"] == 1
+        assert emu.stats()["files_served"] == len(moved)
+        # Whole images are not the cutouts either: stored files, downloaded.
+        whole = Fido.search(ONLINE, a.jsocx.Series("hmi.M_45s"))
+        emu.reset_stats()
+        fetch(whole, tmp_path / "four")
+        assert emu.stats()["files_served"] == len(whole[0])
+
+
+def test_url_tar_exports_are_asked_for_each_time(tmp_path, cache_dir, collect_loops):
+    """One tar holds many records: it is not a record's file, so the cache does not keep it."""
+    with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+        res = Fido.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), EMAIL, a.jsocx.Method("url-tar"))
+        fetch(res, tmp_path / "one")
+        emu.reset_stats()
+        again = fetch(res, tmp_path / "two")
+        assert not again.errors and len(again) == 1
+        assert emu.stats()["files_served"] == 1
+    assert record_cache().entries() == []
+
+
+def test_the_cache_keeps_the_name_jsoc_gave_each_file(tmp_path):
+    import io
+
+    import numpy as np
+    from astropy.io import fits
+
+    cache = RecordCache(tmp_path / "c")
+    buf = io.BytesIO()
+    fits.PrimaryHDU(np.zeros(4, dtype=np.int16)).writeto(buf, checksum=True)
+    src = tmp_path / "x.fits"
+    src.write_bytes(buf.getvalue())
+    cache.put("aakey", src, name="hmi.m_45s.20100601_000000_TAI.magnetogram.fits")
+    cache.put("abkey", src)
+    assert cache.name("aakey") == "hmi.m_45s.20100601_000000_TAI.magnetogram.fits"
+    assert cache.name("abkey") is None, "no name recorded: not served to an export"
+    assert [p.name for p in cache.entries()] == ["aakey", "abkey"], "the names are not listed as files"
+    assert cache.clear() == 2 and not list((tmp_path / "c").rglob("*name"))
