@@ -17,7 +17,8 @@ import numpy as np
 
 from sunpy_jsocx import jsoctime
 
-__all__ = ["hash01", "Ephemeris", "EPHEMERIS"]
+__all__ = ["hash01", "Ephemeris", "EPHEMERIS", "AIA_DEGRADATION_VERSION", "AIA_MEAN_EPOCHS", "aia_degradation",
+           "aia_level"]
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -185,3 +186,105 @@ def aia_channel(wavelength: int) -> dict[str, float | str]:
     tel, exptime, offset, dn = table.get(int(wavelength), ("AIA_3", 2.0, 5.0, 100.0))
     return {"INSTRUME": tel, "EXPTIME": exptime, "T_OBS_OFFSET": offset, "DATAMEAN": dn,
             "WAVE_STR": f"{int(wavelength)}_THIN" if int(wavelength) < 1000 else f"{int(wavelength)}"}
+
+
+# --- AIA degradation ---------------------------------------------------------------------------
+#: The calibration version whose epochs set the decline of the emulator's AIA levels: version 10,
+#: the default of aiapy's ``degradation`` (``LATEST_CORRECTION_VERSION`` in LM-SAL/aiapy@afc3db7
+#: aiapy/calibrate/utils.py), held as real rows in `sunpy_jsocx.emulator.evidence.AIA_RESPONSE_V10`.
+AIA_DEGRADATION_VERSION = 10
+
+#: The time at which each AIA channel's level in `sunpy_jsocx.emulator.evidence` was measured
+#: (UTC): the level at any other time is that level times the ratio of the degradation factors.
+#: ``None`` (the default for channels without a recorded header): the level is an emulator choice
+#: (``AIA_MEANS_CHOSEN``, the shape of [aia171]) taken to hold at [aia171]'s time.
+AIA_MEAN_EPOCHS = {
+    171: ("2011-02-15T00:00:01Z", "[aia171] sunpy/data/test/aia_171_level1.fits T_REC 2011-02-15T00:00:01Z"),
+    304: ("2014-01-01T00:00:01Z", "[cass304] the first record's T_REC, 2014-01-01T00:00:01Z"),
+    None: ("2011-02-15T00:00:01Z", "emulator choice: the AIA_MEANS_CHOSEN levels copy [aia171]'s shape and time"),
+}
+
+
+@cache
+def _aia_epochs(wavelength: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(T_START, T_STOP, EFF_AREA / first EFF_AREA, EFFA_P1..P3) of one channel's version-10 epochs."""
+    from sunpy_jsocx.emulator.evidence import AIA_RESPONSE_COLUMNS, AIA_RESPONSE_V10
+
+    col = {c: i for i, c in enumerate(AIA_RESPONSE_COLUMNS)}
+    wave_str = f"{int(wavelength)}" + ("" if int(wavelength) in (1600, 1700, 4500) else "_THIN")
+    rows = [r for r in AIA_RESPONSE_V10 if r[col["WAVE_STR"]] == wave_str
+            and int(r[col["VER_NUM"]]) == AIA_DEGRADATION_VERSION]
+    if not rows:
+        return None
+    # The first epoch is the one at launch: aiapy normalises by the first row of the channel's
+    # version (LM-SAL/aiapy@afc3db7 aiapy/calibrate/utils.py _select_epoch_from_correction_table),
+    # which in the table's order is the earliest T_START.
+    rows.sort(key=lambda r: jsoctime.parse_time(r[col["T_START"]]))
+    start = np.array([jsoctime.parse_time(r[col["T_START"]]) for r in rows])
+    stop = np.array([jsoctime.parse_time(r[col["T_STOP"]]) for r in rows])
+    ratio = np.array([r[col["EFF_AREA"]] for r in rows], dtype=float) / float(rows[0][col["EFF_AREA"]])
+    poly = np.array([[r[col[k]] for k in ("EFFA_P1", "EFFA_P2", "EFFA_P3")] for r in rows], dtype=float)
+    return start, stop, ratio, poly
+
+
+def aia_degradation(wavelength: int, t) -> np.ndarray:
+    r"""
+    The AIA channel's sensitivity at TAI times ``t``, relative to launch, from the real response table.
+
+    For the calibration epoch ``T_START <= t < T_STOP`` of version `AIA_DEGRADATION_VERSION`
+    of ``aia.response`` (the rows of `sunpy_jsocx.emulator.evidence.AIA_RESPONSE_V10`):
+
+    .. math::
+
+        \frac{A_{eff}(t_e)}{A_{eff}(t_0)}\,(1 + p_1\delta t + p_2\delta t^2 + p_3\delta t^3)
+
+    with ``EFF_AREA`` of that epoch and of the first epoch, ``EFFA_P1..P3`` of that epoch and
+    :math:`\delta t` the days since the epoch's ``T_START``. This is the factor SolarSoft's
+    ``aia_bp_corrections.pro`` and aiapy's ``aiapy.calibrate.degradation`` compute from the same
+    table (its documented formula), so dividing the emulator's levels by it gives back a
+    constant.
+
+    Parameters
+    ----------
+    wavelength : int
+        AIA channel in Angstrom (94 ... 4500).
+    t : array of float
+        Internal TAI seconds (:mod:`sunpy_jsocx.jsoctime`).
+
+    Returns
+    -------
+    numpy.ndarray
+        The factor for each time: 1 where the table has no epoch for the time or no version-10 rows
+        for the channel (4500, whose calibration stops at version 3).
+
+    Examples
+    --------
+    >>> from sunpy_jsocx import jsoctime
+    >>> t = [jsoctime.parse_time("2010-06-01T00:00:00Z"), jsoctime.parse_time("2022-01-01T00:00:00Z")]
+    >>> bool(aia_degradation(335, t)[1] < 0.3 * aia_degradation(335, t)[0])  # 335 lost most of its throughput
+    True
+    """
+    t = np.asarray(t, dtype=float)
+    out = np.ones(t.shape)
+    epochs = _aia_epochs(int(wavelength))
+    if epochs is None:
+        return out
+    start, stop, ratio, poly = epochs
+    for k in range(start.size):  # a time in two epochs takes the later one, as aiapy does
+        sel = (t >= start[k]) & (t < stop[k])
+        dt = (t[sel] - start[k]) / 86400.0
+        out[sel] = ratio[k] * (1.0 + poly[k, 0] * dt + poly[k, 1] * dt ** 2 + poly[k, 2] * dt ** 3)
+    return out
+
+
+def aia_level(wavelength: int, t) -> np.ndarray:
+    """
+    How an AIA channel's image level at TAI times ``t`` compares with its level in the evidence.
+
+    ``aia_degradation(wavelength, t) / aia_degradation(wavelength, t_ref)``, ``t_ref`` the time of
+    the channel's recorded level (`AIA_MEAN_EPOCHS`): 1 at that time, below 1 later as the channel
+    loses sensitivity.
+    """
+    ref = AIA_MEAN_EPOCHS.get(int(wavelength), AIA_MEAN_EPOCHS[None])[0]
+    at_ref = aia_degradation(int(wavelength), [jsoctime.parse_time(ref)])[0]
+    return aia_degradation(int(wavelength), t) / at_ref

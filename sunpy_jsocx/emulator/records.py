@@ -34,7 +34,7 @@ from sunpy_jsocx.emulator.evidence import (
     KNOWN_HARPS,
     SEGMENT_BUNIT,
 )
-from sunpy_jsocx.emulator.physics import EPHEMERIS, aia_channel, hash01, name_hash
+from sunpy_jsocx.emulator.physics import EPHEMERIS, aia_channel, aia_level, hash01, name_hash
 from sunpy_jsocx.emulator.sharp import (
     CCD_WCS_KEYWORDS,
     CEA_WCS_KEYWORDS,
@@ -930,12 +930,17 @@ class RecordStore:
             mx = np.empty(n)
             mn = np.empty(n)
             pct = {k: np.empty(n) for k in AIA_PERCENTILES[171]}
+            t_rec = b.t_rec if m.time_key else None
             for wl in np.unique(w).tolist():
                 sel = w == wl
                 prof = AIA_STATS.get(wl)
                 if prof is None:
                     prof = dict(AIA_STATS[171], mean=AIA_MEANS_CHOSEN.get(wl, 100.0))
-                mu = prof["mean"] * (1 + 0.01 * (2 * u(1)[sel] - 1))
+                # The channel's sensitivity declines as the real response table says (physics.aia_level:
+                # the degradation aiapy corrects, relative to the time of the recorded level); the
+                # median, RMS, extremes and percentiles follow the mean, the dark level (DATAMIN) stays.
+                level = aia_level(wl, t_rec[sel]) if t_rec is not None else 1.0
+                mu = prof["mean"] * level * (1 + 0.01 * (2 * u(1)[sel] - 1))
                 mean[sel] = mu
                 medn[sel] = np.round(mu * prof["medn"])
                 rms[sel] = mu * prof["rms"] * (1 + 0.02 * (2 * u(2)[sel] - 1))
