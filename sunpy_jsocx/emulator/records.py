@@ -195,14 +195,22 @@ class RecordStore:
         Internal time before which stored data is on tape (offline) until staged.
     now
         Callable returning the current internal time (injected for tests).
+    image_size
+        Pixels along each axis of the images served (a SHARP patch: along its longer side at most).
+    patch_shapes
+        ``True``: SHARP patches have their HARP's own width and height (`patch_shape`), for a
+        server that draws them so (`sunpy_jsocx.emulator.sharp.render_patch`); ``False``: they are
+        ``image_size`` square.
     """
 
-    def __init__(self, catalog: Catalog, *, seed: int = 0, offline_before: float, now, image_size: int = 128):
+    def __init__(self, catalog: Catalog, *, seed: int = 0, offline_before: float, now, image_size: int = 128,
+                 patch_shapes: bool = False):
         self.catalog = catalog
         self.seed = int(seed)
         self.offline_before = offline_before
         self.now = now
         self.image_size = int(image_size)
+        self.patch_shapes = bool(patch_shapes)
         self.staged_sunums: set[int] = set()
         # Files are generated in worker threads while exports complete in the server's loop.
         self._staged_lock = threading.Lock()
@@ -859,17 +867,36 @@ class RecordStore:
                 b._cache["sharp"] = sharp_keywords(h, t, born, life, seed=self.seed)
             return b._cache["sharp"][up]
         ctype = str(m.constants.get("CTYPE1", "HPLN-TAN")).upper()
-        if ctype.endswith("CEA") and up in CEA_WCS_KEYWORDS:
+        if ctype.endswith("CEA") and up in CEA_WCS_KEYWORDS | {"NAXIS1", "NAXIS2"}:
             if "cea" not in b._cache:
-                b._cache["cea"] = cea_patch_wcs(h, t, born, life, self.values(b, "CRLN_OBS"), self.image_size)
+                b._cache["cea"] = cea_patch_wcs(h, t, born, life, self.values(b, "CRLN_OBS"), self.image_size,
+                                                shaped=self.patch_shapes)
             return b._cache["cea"][up]
-        if ctype.startswith("HPLN") and up in CCD_WCS_KEYWORDS:
+        if ctype.startswith("HPLN") and up in CCD_WCS_KEYWORDS | {"NAXIS1", "NAXIS2"}:
             if "ccd" not in b._cache:
                 b._cache["ccd"] = ccd_patch_wcs(h, t, born, life, self.values(b, "RSUN_OBS"),
                                                 self.values(b, "CRLT_OBS"), self.values(b, "CROTA2"),
-                                                self.image_size)
+                                                self.image_size, shaped=self.patch_shapes)
             return b._cache["ccd"][up]
         return None
+
+    def patch_shape(self, b: RecordBatch) -> tuple[np.ndarray, np.ndarray] | None:
+        """
+        ``(NAXIS1, NAXIS2)`` of each record's SHARP patch, or ``None`` for series of full images.
+
+        With ``patch_shapes`` a patch has its HARP's shape (:func:`~sunpy_jsocx.emulator.sharp.cea_patch_wcs`,
+        :func:`~sunpy_jsocx.emulator.sharp.ccd_patch_wcs`: the HARP's box as JSOC cuts it, at most
+        ``image_size`` pixels along its longer side), which the record's ``CRPIX``/``CDELT`` describe;
+        without it every patch is ``image_size`` square, as the keywords then say.
+        """
+        m = b.model
+        if not m.harp_key or not len(b):
+            return None
+        t = b.t_rec
+        nx, ny = self._sharp(b, t, "NAXIS1"), self._sharp(b, t, "NAXIS2")
+        if nx is None or ny is None:
+            return None
+        return nx.astype(np.int64), ny.astype(np.int64)
 
     def _aec_short(self, b: RecordBatch, wav) -> np.ndarray:
         """

@@ -26,8 +26,9 @@ import numpy as np
 
 from sunpy_jsocx.emulator.physics import hash01
 
-__all__ = ["CCD_WCS_KEYWORDS", "CEA_WCS_KEYWORDS", "SHARP_KEYWORDS", "SHARP_RECORDS", "ccd_patch_wcs",
-           "cea_patch_wcs", "envelope", "position", "sharp_keywords"]
+__all__ = ["CCD_WCS_KEYWORDS", "CEA_WCS_KEYWORDS", "KNOWN_BOXES", "SHARP_KEYWORDS", "SHARP_RECORDS", "box_centre",
+           "ccd_box", "ccd_patch_wcs", "cea_patch_wcs", "envelope", "harp_box", "position", "render_patch",
+           "sharp_keywords"]
 
 #: Real SHARP records whose keyword values set the emulator's levels and ratios.
 #:
@@ -209,20 +210,109 @@ _CEA_CDELT = 0.03
 _MH_TO_DEG2 = 0.02063
 _BOX_PER_PATCH = 225.5 / (533.7 * _MH_TO_DEG2)
 
+#: How JSOC sizes a SHARP patch (lm-jps/drms ``proj/sharp/apps/sharp.c``, findPosition and
+#: writeCutout; find_string id 4572366466): the HARP record's "disk transit" box, Stonyhurst
+#: ``LONDTMIN..LONDTMAX`` by ``LATDTMIN..LATDTMAX`` (deg), whose longitudes move at ``OMEGA_DT``
+#: deg/day (``LONDTMIN(t) = LONDTMIN(t0) + (t - t0) OMEGA_DT``), so its size is the same for the
+#: HARP's whole life. The CEA map has ``round((LONDTMAX - LONDTMIN) / 0.03)`` columns and
+#: ``round((LATDTMAX - LATDTMIN) / 0.03)`` rows and is centred on the box; the CCD cutout of
+#: hmi.sharp_720s is the HARP's CCD bounding rectangle (``CRSIZE1`` x ``CRSIZE2`` of hmi.Mharp_720s),
+#: which the emulator takes as the box's projection on the disk at the record's time. Real boxes,
+#: each with its source:
+KNOWN_BOXES = {
+    11465: {"T_REC": "2024.06.28_00:00:00_TAI", "LONDTMIN": -62.9029007, "LONDTMAX": -42.2188988,
+            "LATDTMIN": -0.102799997, "LATDTMAX": 10.7839003, "OMEGA_DT": 13.5938997,
+            "source": "[sharp] sunpy/data/test/hmi_cea_sharp_magnetogram.header (NAXIS 689 x 363, CRPIX 345, 182; "
+                      "its hmi_sharp_magnetogram.header twin: 432 x 381 CCD pixels)"},
+}
+#: Width over height of a HARP's box: [sharp] 20.684 / 10.887 = 1.90 (KNOWN_BOXES). Other HARPs
+#: take a per-HARP ratio, log-uniform in 1.4 .. 2.6 (emulator choice, whose geometric mean is
+#: [sharp]'s 1.90): boxes are wider than tall, as the box spans the region's east-west extent
+#: and its drift against the tracking rate over the passage.
+_BOX_RATIO = (1.4, 2.6)
+#: Box sides (deg): the emulator's boxes keep within 2 .. 40 deg (emulator choice: [sharp]'s
+#: 20.7 x 10.9 deg box lies inside).
+_BOX_SIDES = (2.0, 40.0)
+#: CCD pixel of HMI (arcsec) at full resolution: [sharp] CDELT1 = CDELT2 = 0.504042029.
+_CCD_CDELT = 0.504042029
+
 
 def _cea_width(h: np.ndarray, life) -> np.ndarray:
-    """Width (deg) of a HARP's CEA box: 20.5 times its largest patch area, 3 .. 40 deg."""
+    """Side (deg) of the square as large as a HARP's CEA box: 20.5 times its largest patch area, 3 .. 40 deg."""
     patch = _peak_area(h, life) * _per_harp(h, 36, *_PATCH_PER_ACTIVE) + 10.0
     return np.clip(np.sqrt(patch * _MH_TO_DEG2 * _BOX_PER_PATCH), 3.0, 40.0)
 
 
-def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndarray]:
+def harp_box(harp, life) -> tuple[np.ndarray, np.ndarray]:
     """
-    WCS keywords of a CEA SHARP patch drawn on ``size`` x ``size`` pixels.
+    Width (longitude extent) and height (latitude extent), deg, of each HARP's box.
 
-    The patch is square here (the emulator serves square images), as wide as the real box
-    would be (see ``_BOX_PER_PATCH``) for the HARP's largest patch area, centred on the HARP
-    (``CRVAL1`` Carrington longitude, ``CRVAL2`` latitude, deg; ``CRPIX`` at the centre).
+    Fixed for the HARP's life, as JSOC's disk-transit box is (see `KNOWN_BOXES`): a HARP in
+    `KNOWN_BOXES` has its real box; others have the area of ``_cea_width`` squared split by a
+    per-HARP width-to-height ratio (``_BOX_RATIO``).
+
+    Parameters
+    ----------
+    harp : array of int
+        HARPNUM.
+    life : array of float
+        The HARP's lifetime (seconds).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Width and height in degrees.
+    """
+    h = np.asarray(harp, dtype=np.int64)
+    side = _cea_width(h, life)
+    ratio = _log_between(h, 51, *_BOX_RATIO)
+    width = np.clip(side * np.sqrt(ratio), *_BOX_SIDES)
+    height = np.clip(side / np.sqrt(ratio), *_BOX_SIDES)
+    for harpnum, box in KNOWN_BOXES.items():
+        known = h == harpnum
+        width = np.where(known, box["LONDTMAX"] - box["LONDTMIN"], width)
+        height = np.where(known, box["LATDTMAX"] - box["LATDTMIN"], height)
+    return width, height
+
+
+def box_centre(harp, t, born, life) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Stonyhurst latitude and longitude (deg) of the centre of each HARP's box at times ``t``.
+
+    The box of a HARP in `KNOWN_BOXES` moves from its recorded place at ``OMEGA_DT``; the others
+    are centred on the HARP's position (`position`).
+    """
+    from sunpy_jsocx import jsoctime
+
+    h = np.asarray(harp, dtype=np.int64)
+    t = np.asarray(t, dtype=float)
+    lat, lon = position(h, t, born, life)
+    for harpnum, box in KNOWN_BOXES.items():
+        known = h == harpnum
+        if known.any():
+            t0 = jsoctime.parse_time(box["T_REC"])
+            lat = np.where(known, (box["LATDTMIN"] + box["LATDTMAX"]) / 2, lat)
+            lon = np.where(known, (box["LONDTMIN"] + box["LONDTMAX"]) / 2 + (t - t0) / _DAY * box["OMEGA_DT"],
+                           lon)
+    return lat, lon
+
+
+def _served(ncol, nrow, size: int):
+    """Served pixels of a patch of ``ncol`` x ``nrow`` full-resolution pixels: the longer side at most ``size``."""
+    f = np.maximum(1.0, np.maximum(ncol, nrow) / int(size))
+    return np.maximum(np.round(ncol / f), 1).astype(np.int64), np.maximum(np.round(nrow / f), 1).astype(np.int64), f
+
+
+def cea_patch_wcs(harp, t, born, life, crln_obs, size: int, *, shaped: bool = False) -> dict[str, np.ndarray]:
+    """
+    WCS keywords and shape of a CEA SHARP patch of at most ``size`` pixels along its longer side.
+
+    As JSOC makes them (see `KNOWN_BOXES`): the map covers the HARP's box (`harp_box`), at
+    0.03 deg per pixel at full resolution, ``NAXIS1 = round(width / 0.03)`` by
+    ``NAXIS2 = round(height / 0.03)`` (689 x 363 for [sharp]), the same for every record of the
+    HARP; ``CRVAL1`` is the box centre's Carrington longitude, ``CRVAL2`` its latitude and ``CRPIX``
+    the centre pixel (345, 182 for [sharp]). A box longer than ``size`` pixels is served on
+    coarser pixels (``CDELT`` grows), keeping its shape.
 
     Parameters
     ----------
@@ -231,39 +321,88 @@ def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndar
     crln_obs : array of float
         The observer's Carrington longitude (deg) at ``t``.
     size : int
-        Pixels along each image axis.
+        The emulator's image size: the most pixels along the patch's longer side.
+    shaped : bool
+        ``True``: the patch has the box's shape (see above). ``False`` (the default, for a server
+        that draws square images): a ``size`` x ``size`` patch covering the box's longer side.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        ``CRVAL1``, ``CRVAL2``, ``CDELT1``, ``CDELT2``, ``CRPIX1``, ``CRPIX2``.
+        ``CRVAL1``, ``CRVAL2``, ``CDELT1``, ``CDELT2``, ``CRPIX1``, ``CRPIX2``, ``NAXIS1``, ``NAXIS2``.
     """
     h = np.asarray(harp, dtype=np.int64)
     if int(size) <= 0:
         raise ValueError(f"size must be a positive number of pixels, not {size}")
-    lat, lon = position(h, t, born, life)
-    width = _cea_width(h, life)
-    cdelt = np.maximum(width / int(size), _CEA_CDELT)
-    centre = np.full(h.shape, (int(size) + 1) / 2.0)
+    if not shaped:
+        return _square_cea_wcs(h, t, born, life, crln_obs, int(size))
+    lat, lon = box_centre(h, t, born, life)
+    width, height = harp_box(h, life)
+    ncol = np.round(np.round(width * 1e3) / 1e3 / _CEA_CDELT)  # sharp.c findPosition
+    nrow = np.round(np.round(height * 1e3) / 1e3 / _CEA_CDELT)
+    nx, ny, f = _served(ncol, nrow, size)
+    cdelt = _CEA_CDELT * f
     return {"CRVAL1": np.mod(np.asarray(crln_obs, dtype=float) + lon, 360.0), "CRVAL2": lat,
-            "CDELT1": cdelt, "CDELT2": cdelt.copy(), "CRPIX1": centre, "CRPIX2": centre.copy()}
+            "CDELT1": cdelt, "CDELT2": cdelt.copy(), "CRPIX1": (nx + 1) / 2.0, "CRPIX2": (ny + 1) / 2.0,
+            "NAXIS1": nx, "NAXIS2": ny}
 
 
-#: The CCD patch of [sharp] (hmi_sharp_magnetogram.header): 432 x 381 pixels of 0.504 arcsec
-#: (218 arcsec, 13.2 deg of the disk at RSUN_OBS 944 arcsec) at 56 deg E, where the CEA box is
-#: 20.7 deg wide: the CCD box is the CEA width foreshortened by cos(longitude) (0.56 there).
-_CCD_CDELT = 0.504042029
 CCD_WCS_KEYWORDS = frozenset(["CRVAL1", "CRVAL2", "CDELT1", "CDELT2", "CRPIX1", "CRPIX2"])
 
 
-def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int) -> dict[str, np.ndarray]:
+def ccd_box(lon_range, lat_range, rsun_obs, crlt_obs, crota2, samples: int = 33):
     """
-    WCS keywords of a SHARP patch in CCD coordinates (hmi.sharp_720s) on ``size`` x ``size`` pixels.
+    The rectangle of image axes (arcsec) that holds a box of the disk, and its centre.
+
+    The box's edges (Stonyhurst longitudes and latitudes, deg; longitudes cut at the limb, 90 deg)
+    are projected as seen from latitude ``crlt_obs`` with solar radius ``rsun_obs`` (arcsec) and
+    turned by the image roll ``crota2`` (deg), as the image's columns and rows run.
+
+    Parameters
+    ----------
+    lon_range, lat_range : pair of arrays of float
+        ``(min, max)`` of each record's box.
+    rsun_obs, crlt_obs, crota2 : array of float
+        Per record.
+    samples : int
+        Points along each edge.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``width`` and ``height`` of the rectangle along the image's columns and rows (arcsec) and
+        ``x``, ``y``: its centre in the rolled image frame (arcsec from disk centre).
+    """
+    lo0, lo1 = (np.clip(np.asarray(v, dtype=float), -90.0, 90.0)[..., None] for v in lon_range)
+    la0, la1 = (np.asarray(v, dtype=float)[..., None] for v in lat_range)
+    s = np.linspace(0.0, 1.0, int(samples))
+    lon = np.concatenate([lo0 + (lo1 - lo0) * s, lo0 + (lo1 - lo0) * s, lo0 + 0 * s, lo1 + 0 * s], axis=-1)
+    lat = np.concatenate([la0 + 0 * s, la1 + 0 * s, la0 + (la1 - la0) * s, la0 + (la1 - la0) * s], axis=-1)
+    la, lo = np.radians(lat), np.radians(lon)
+    r = np.asarray(rsun_obs, dtype=float)[..., None]
+    b0 = np.radians(np.asarray(crlt_obs, dtype=float))[..., None]
+    tx = r * np.cos(la) * np.sin(lo)
+    ty = r * (np.cos(b0) * np.sin(la) - np.sin(b0) * np.cos(la) * np.cos(lo))
+    rho = np.radians(np.asarray(crota2, dtype=float))[..., None]
+    dx = np.cos(rho) * tx + np.sin(rho) * ty
+    dy = -np.sin(rho) * tx + np.cos(rho) * ty
+    return {"width": dx.max(-1) - dx.min(-1), "height": dy.max(-1) - dy.min(-1),
+            "x": (dx.max(-1) + dx.min(-1)) / 2, "y": (dy.max(-1) + dy.min(-1)) / 2}
+
+
+def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int, *,
+                  shaped: bool = False) -> dict[str, np.ndarray]:
+    """
+    WCS keywords and shape of a SHARP patch in CCD coordinates (hmi.sharp_720s).
 
     As JSOC writes them ([sharp]): ``CRVAL1 = CRVAL2 = 0`` (arcsec, disk centre) and
     ``CRPIX1``, ``CRPIX2`` the disk centre in the patch's pixels, which lie far outside it
-    (-1238, 316 for [sharp]); the patch is centred on the HARP and as wide as its CEA box
-    foreshortened by the cosine of the HARP's longitude.
+    (-1238, 316 for [sharp]). The patch is the rectangle of image pixels that holds the HARP's
+    box (`harp_box`, `box_centre`) projected on the disk at the record's time (`ccd_box`), at
+    HMI's 0.504 arcsec per pixel at full resolution: 431 x 379 for [sharp]'s box, whose real
+    patch is 432 x 381. It narrows towards the limb as the box is foreshortened. A HARP whose
+    patch at central meridian would be longer than ``size`` pixels is served on coarser pixels,
+    the same for its whole life.
 
     Parameters
     ----------
@@ -272,30 +411,109 @@ def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int) ->
     rsun_obs, crlt_obs, crota2 : array of float
         The record's solar radius (arcsec), observer latitude B0 (deg) and image roll (deg).
     size : int
-        Pixels along each image axis.
+        The emulator's image size: the most pixels along the patch's longer side.
+    shaped : bool
+        ``True``: the patch has the rectangle's shape (see above). ``False`` (the default, for a
+        server that draws square images): a ``size`` x ``size`` patch holding the rectangle.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        ``CRVAL1``, ``CRVAL2``, ``CDELT1``, ``CDELT2``, ``CRPIX1``, ``CRPIX2``.
+        ``CRVAL1``, ``CRVAL2``, ``CDELT1``, ``CDELT2``, ``CRPIX1``, ``CRPIX2``, ``NAXIS1``, ``NAXIS2``.
     """
     h = np.asarray(harp, dtype=np.int64)
     if int(size) <= 0:
         raise ValueError(f"size must be a positive number of pixels, not {size}")
+    if not shaped:
+        return _square_ccd_wcs(h, t, born, life, rsun_obs, crlt_obs, crota2, int(size))
+    lat, lon = box_centre(h, t, born, life)
+    width, height = harp_box(h, life)
+    rect = ccd_box((lon - width / 2, lon + width / 2), (lat - height / 2, lat + height / 2), rsun_obs,
+                   crlt_obs, crota2)
+    # the pixel scale of the HARP's life: that of its box at central meridian, seen at 1 AU
+    at_cm = ccd_box((-width / 2, width / 2), (lat - height / 2, lat + height / 2), 960.0, 0.0, 0.0)
+    f = np.maximum(1.0, np.maximum(at_cm["width"], at_cm["height"]) / _CCD_CDELT / int(size))
+    cdelt = _CCD_CDELT * f
+    nx = np.maximum(np.ceil(rect["width"] / cdelt - 1e-6), 1).astype(np.int64)
+    ny = np.maximum(np.ceil(rect["height"] / cdelt - 1e-6), 1).astype(np.int64)
+    return {"CRVAL1": np.zeros(h.shape), "CRVAL2": np.zeros(h.shape), "CDELT1": cdelt, "CDELT2": cdelt.copy(),
+            "CRPIX1": (nx + 1) / 2.0 - rect["x"] / cdelt, "CRPIX2": (ny + 1) / 2.0 - rect["y"] / cdelt,
+            "NAXIS1": nx, "NAXIS2": ny}
+
+
+def _square_cea_wcs(h, t, born, life, crln_obs, size: int) -> dict[str, np.ndarray]:
+    """The square patch of a server that draws ``size`` x ``size`` images: as wide as ``_cea_width``."""
+    lat, lon = position(h, t, born, life)
+    cdelt = np.maximum(_cea_width(h, life) / size, _CEA_CDELT)
+    centre = np.full(h.shape, (size + 1) / 2.0)
+    n = np.full(h.shape, size, dtype=np.int64)
+    return {"CRVAL1": np.mod(np.asarray(crln_obs, dtype=float) + lon, 360.0), "CRVAL2": lat,
+            "CDELT1": cdelt, "CDELT2": cdelt.copy(), "CRPIX1": centre, "CRPIX2": centre.copy(),
+            "NAXIS1": n, "NAXIS2": n.copy()}
+
+
+def _square_ccd_wcs(h, t, born, life, rsun_obs, crlt_obs, crota2, size: int) -> dict[str, np.ndarray]:
+    """The square CCD patch of a server that draws ``size`` x ``size`` images, centred on the HARP."""
     lat, lon = position(h, t, born, life)
     r = np.asarray(rsun_obs, dtype=float)
     b0 = np.radians(np.asarray(crlt_obs, dtype=float))
     la, lo = np.radians(lat), np.radians(lon)
     tx = r * np.cos(la) * np.sin(lo)  # helioprojective, arcsec (the renderer's frame)
     ty = r * (np.cos(b0) * np.sin(la) - np.sin(b0) * np.cos(la) * np.cos(lo))
-    width_deg = _cea_width(h, life)
-    width = r * np.radians(width_deg) * np.maximum(np.cos(lo), 0.3)
-    cdelt = np.maximum(width / int(size), _CCD_CDELT)
+    width = r * np.radians(_cea_width(h, life)) * np.maximum(np.cos(lo), 0.3)
+    cdelt = np.maximum(width / size, _CCD_CDELT)
     rho = np.radians(np.asarray(crota2, dtype=float))
-    c = (int(size) + 1) / 2.0
+    c = (size + 1) / 2.0
+    n = np.full(h.shape, size, dtype=np.int64)
     return {"CRVAL1": np.zeros(h.shape), "CRVAL2": np.zeros(h.shape), "CDELT1": cdelt, "CDELT2": cdelt.copy(),
             "CRPIX1": c - (np.cos(rho) * tx + np.sin(rho) * ty) / cdelt,
-            "CRPIX2": c - (-np.sin(rho) * tx + np.cos(rho) * ty) / cdelt}
+            "CRPIX2": c - (-np.sin(rho) * tx + np.cos(rho) * ty) / cdelt, "NAXIS1": n, "NAXIS2": n.copy()}
+
+
+def render_patch(series: str, segment: str, keywords, shape, *, kind: str, seed: int) -> bytes:
+    """
+    The stored file of a SHARP patch of ``shape`` = (NAXIS1, NAXIS2) pixels.
+
+    `sunpy_jsocx.emulator.render.render_asis` draws square images: the patch is drawn on the
+    square of its longer side, with ``CRPIX`` moved so the patch sits in its middle, and cut out;
+    the file is stored as `~sunpy_jsocx.emulator.render.render_asis` stores it (Rice-compressed,
+    the same storage type and scaling, the patch's own WCS cards).
+
+    Parameters
+    ----------
+    series, segment, kind, seed
+        As for `~sunpy_jsocx.emulator.render.render_asis`.
+    keywords : mapping of str to str or number
+        The record's keywords, describing the ``shape`` patch (``CRPIX1``, ``CRPIX2`` of it).
+    shape : (int, int)
+        ``(NAXIS1, NAXIS2)``: columns and rows.
+
+    Returns
+    -------
+    bytes
+        A FITS file whose image HDU has ``NAXIS1``, ``NAXIS2`` = ``shape``.
+    """
+    import io
+
+    from astropy.io import fits
+
+    from sunpy_jsocx.emulator import render
+
+    nx, ny = (int(v) for v in shape)
+    if nx <= 0 or ny <= 0:
+        raise ValueError(f"shape must be two positive numbers of pixels (NAXIS1, NAXIS2), not {shape}")
+    side = max(nx, ny)
+    ox, oy = (side - nx) // 2, (side - ny) // 2
+    square = dict(keywords)
+    for name, off in (("CRPIX1", ox), ("CRPIX2", oy)):
+        square[name] = repr(float(keywords.get(name, (side + 1) / 2.0 - off)) + off)
+    drawn = render.render_asis(series, segment, square, size=side, kind=kind, seed=seed)
+    if nx == ny:
+        return drawn
+    with fits.open(io.BytesIO(drawn), do_not_scale_image_data=True) as hdul:
+        raw = np.ascontiguousarray(hdul[1].data[oy:oy + ny, ox:ox + nx])
+    storage = render._storage(kind, segment, series, keywords)
+    return render._compressed_file(raw, storage, render._stored_wcs_cards(keywords))
 
 
 def sharp_keywords(harp, t, born, life, *, seed: int = 0) -> dict[str, np.ndarray]:
