@@ -39,8 +39,10 @@ fixed cards, comments and formats are data, each with its source, in
   ``BLANK``, ``Z*`` compression keywords, ``TFORMn`` ...) are never written.
 * **Values.** By DRMS type: ``char``/``short``/``int``/``longlong`` become FITS
   integers (``0x...`` strings are hexadecimal and wrap to the signed width of
-  the type); ``float`` values are written as CFITSIO's ``%.9G`` of the 32-bit
-  value and ``double`` as ``%.17G`` (``720.``, ``23.584617600000001``);
+  the type); ``double`` values are written as CFITSIO's ``%.17G`` and ``float``
+  values as the ``%.17G`` of their ``%.9G`` text, because JSOC's export reads
+  every real back as a double (``720.``, ``152059830419.2442``, and
+  ``23.584617600000001`` for the float 23.5846176);
   ``string`` becomes a string padded to 8 characters (non-ASCII characters
   become ``?``; long strings use ``CONTINUE`` cards); ``time`` is printed in
   the keyword's time zone with three decimals (``2024.06.28_00:00:00.000_TAI``,
@@ -60,13 +62,21 @@ fixed cards, comments and formats are data, each with its source, in
   description ends before its first ``-`` (``--`` stands for a ``-``), as JSOC's
   "short comment"; cards are cut at 80 characters.
 * **COMMENT and HISTORY** become commentary cards, one per 72 characters of
-  each line of the value.
+  each non-blank line of the value, and replace the stored file's cards of that
+  name; COMMENT starts with CFITSIO's two "FITS (Flexible Image Transport
+  System) ..." lines, as in every real export of a series with a COMMENT keyword.
 * **DATE and DATE__OBS** (``DATE-OBS``) are written only when their units are
   ``ISO``, as JSOC's date handler does.
 * **After the keywords**, as JSOC appends them: ``RECNUM`` (when the record
   number is known), ``DRMS_ID`` (``series:recnum:segment``, when the series is
   known too), ``PRIMARYK`` (the prime keys, when given), ``LICENSE``,
   ``HEADSUM`` and ``LONGSTRN`` with CFITSIO's four COMMENT cards about it.
+* **HEADSUM** is JSOC's checksum of the keyword cards: the encoded FITS
+  checksum of a header-only HDU (SIMPLE, BITPIX = 8, NAXIS = 0, EXTEND and
+  CFITSIO's two FITS COMMENT lines) holding the keywords as DRMS first writes
+  them (``float`` values with ``%.9G``, COMMENT and HISTORY values line by line,
+  blank lines included) and RECNUM, DRMS_ID, PRIMARYK, LICENSE (see `_headsum`).
+  It reproduces the HEADSUM of the real sharp, cea and bharp exports.
 * **Checksums.** ``CHECKSUM`` and ``DATASUM`` are always written and valid
   (the FITS checksum convention), as every JSOC export has them: cards already
   in the stored file keep their place, and an unchanged ``DATASUM`` keeps its
@@ -74,10 +84,8 @@ fixed cards, comments and formats are data, each with its source, in
   2024-08-02T19:29:45``), or the record's ``DATE`` when no export time is given,
   so the output is deterministic.
 
-What still differs from JSOC: ``HEADSUM`` is computed the way DRMS describes it
-(the checksum of a header-only HDU of the exported keywords), but its value does
-not reproduce JSOC's; JSOC's export also rewrites the keyword cards of a stored
-file that already holds them in place, where this writer appends them.
+What still differs from JSOC: JSOC's export rewrites the keyword cards of a
+stored file that already holds them in place, where this writer appends them.
 
 Examples
 --------
@@ -138,6 +146,13 @@ _COMMENTARY: Final = ("COMMENT", "HISTORY")
 _NOT_ASCII: Final = re.compile(r"[^\x20-\x7e]")
 _TIME_ZONES: Final = ("TAI", "ISO", "UTC", "UT", "TT", "TDT")
 _COMMENT_MAX: Final = 72  # CFITSIO's longest comment
+#: The two COMMENT lines CFITSIO's fits_write_imghdr writes into every primary header (seen in the
+#: synoptic headers of sunpy's test data and, through the COMMENT keyword, in the sharp, cea and bharp
+#: exports: see `_commentary_cards`).
+_CFITSIO_FITS_COMMENTS: Final = (
+    "  FITS (Flexible Image Transport System) format is defined in 'Astronomy",
+    "  and Astrophysics', volume 376, page 359; bibcode: 2001A&A...376..359H",
+)
 _STRING_MAX: Final = 68  # CFITSIO's longest string value on one card
 #: JSOC's fixed cards, comments and formats, each with the real header or JSOC source it was read from.
 _FACTS: Final = json.loads(resources.files("sunpy_jsocx").joinpath("data/jsoc_fits_cards.json").read_text())
@@ -489,12 +504,52 @@ def _wcs_default(drms_name: str) -> float | None:
     return _FACTS["wcs_missing_defaults"].get(m.group(1).upper()) if m else None
 
 
+def _export_value(value: _Value) -> _Value:
+    """
+    A value as the export rewrites it: JSOC writes the keywords into a header-only HDU first
+    (4-byte reals with ``%.9G``), reads each value back as a double and writes it into the
+    exported file with ``%.17G`` (``fits_update_key_dbl(..., -17)`` in ``cfitsio_update_header_key``
+    of DRMS's ``cfitsio.c``). A ``float`` keyword therefore shows the 17 digits of its 9-digit text
+    (``MEANGAM = 23.584617600000001`` in the sharp export, where hmi.sharp_720s types MEANGAM as
+    ``float``); every other value reads back unchanged.
+    """
+    kind, v = value
+    if kind != "float":
+        return value
+    number, digits = v  # type: ignore[misc]
+    text = _g_text(number, digits)
+    return value if text is None else ("float", (float(text), _FACTS["float_digits"]["double"]))
+
+
+def _commentary_cards(fits_name: str, value: object) -> tuple[list[str], list[str]]:
+    """
+    (exported cards, checksummed cards) of the COMMENT or HISTORY keyword.
+
+    DRMS writes the value into its header-only HDU line by line (``Cf_write_history_or_comment_key``:
+    ``fits_write_comment``/``fits_write_history``, 72 characters a card), so a value of one blank,
+    the series default, gives one blank card there. The export then reads *every* COMMENT (HISTORY)
+    card of that HDU, which for COMMENT includes the two lines CFITSIO wrote into the HDU's own
+    primary header, with trailing blanks stripped, and writes the non-empty lines at the keyword's
+    place (``cfitsio_read_comment_key``, ``cfitsio_update_comment_key``). This is why the sharp, cea
+    and bharp exports show CFITSIO's two FITS lines right after CONTENT, where hmi.sharp_720s defines
+    COMMENT (default ' '), and no HISTORY card (HISTORY, default ' ', comes just before COMMENT).
+    """
+    checksummed = _commentary_images(fits_name, value)
+    exported = [c for c in checksummed if c[8:].strip()]
+    if fits_name == "COMMENT":
+        exported = [f"COMMENT {line}".ljust(_CARD) for line in _CFITSIO_FITS_COMMENTS] + exported
+    return exported, checksummed
+
+
 def _drms_cards(keywords: Mapping[str, object], keyword_defs: Sequence[Mapping],
-                segment: str | None) -> list[tuple[str, list[str]]]:
-    """The exported cards of the record's DRMS keywords as (FITS name, card images), in series order."""
+                segment: str | None) -> list[tuple[str, list[str], list[str]]]:
+    """
+    The record's DRMS keywords in series order as (FITS name, exported card images, card images
+    in DRMS's header-only HDU for HEADSUM).
+    """
     segnum = _segment_number(keyword_defs, segment)
     instance_defs = {str(kw.get("name", "")).upper(): kw for kw in keyword_defs}
-    out: list[tuple[str, list[str]]] = []
+    out: list[tuple[str, list[str], list[str]]] = []
     used: set[str] = set()
 
     for kw in keyword_defs:
@@ -524,7 +579,7 @@ def _drms_cards(keywords: Mapping[str, object], keyword_defs: Sequence[Mapping],
         drms_type = str(kw.get("type", "string"))
         if fits_name in _COMMENTARY:
             if value is not None and str(value) != "":
-                out.append((fits_name, _commentary_images(fits_name, value)))
+                out.append((fits_name, *_commentary_cards(fits_name, value)))
             continue
         if base.upper() in _JSOC_RESERVED or fits_name in _JSOC_RESERVED or _STRUCTURAL.fullmatch(fits_name):
             continue
@@ -545,8 +600,10 @@ def _drms_cards(keywords: Mapping[str, object], keyword_defs: Sequence[Mapping],
             fits_value = ("float", (default, _FACTS["float_digits"]["double"]))
         keyword = fits_name if fits_name not in used else f"HIERARCH {name}"
         used.add(fits_name)
+        full_comment = _with_units(comment, units, fits_value[0] == "null")
         out.append((fits_name if keyword == fits_name else name.upper(),
-                    _value_cards(keyword, fits_value, _with_units(comment, units, fits_value[0] == "null"))))
+                    _value_cards(keyword, _export_value(fits_value), full_comment),
+                    _value_cards(keyword, fits_value, full_comment)))
     return out
 
 
@@ -570,15 +627,24 @@ def _trailer_cards(series: str | None, recnum: int | None, segment: str | None,
 
 def _headsum(cards: list[str]) -> str:
     """
-    The HEADSUM value: the encoded FITS checksum of a header-only HDU holding the exported keyword
-    cards, as DRMS computes it (``cfitsio_generate_checksum``). Our reconstruction of that HDU does
-    not reproduce JSOC's values (see ``tests/test_fits_fidelity.py``).
+    The HEADSUM value of the keyword cards ``cards`` as DRMS first writes them.
+
+    DRMS's export (``cfitsio_generate_checksum`` and ``CfGenerateChecksum`` in ``cfitsio.c``,
+    called from ``fitsexport_mapexport_tofile2`` in ``fitsexport.c``, github.com/lm-jps/drms)
+    writes the exported keywords into a new header-only HDU: ``fits_write_imghdr(8, 0)`` gives
+    SIMPLE, BITPIX = 8, NAXIS = 0, EXTEND and CFITSIO's two FITS COMMENT lines, then each keyword
+    as ``Cf_write_header_key`` writes it (a ``float`` with ``%.9G``; a COMMENT or HISTORY value line
+    by line), then RECNUM, DRMS_ID, PRIMARYK and LICENSE. HEADSUM is the ASCII-encoded complement
+    of that HDU's ones' complement checksum (``fits_get_chksum``, ``fits_encode_chksum(sum, 1, ...)``),
+    the encoding of a CHECKSUM card. This reproduces the HEADSUM of the sharp, cea and bharp exports
+    in sunpy's test data (``tests/test_fits_fidelity.py``).
     """
     preamble = [
         _card("SIMPLE", "T", "file does conform to FITS standard"),
         _card("BITPIX", "8", "number of bits per data pixel"),
         _card("NAXIS", "0", "number of data axes"),
         _card("EXTEND", "T", "FITS dataset may contain extensions"),
+        *(f"COMMENT {line}".ljust(_CARD) for line in _CFITSIO_FITS_COMMENTS),
     ]
     return _encode_checksum(_ones_complement_sum(_header_bytes(preamble + cards)))
 
@@ -868,23 +934,29 @@ def fits_export_bytes(asis: bytes, keywords: Mapping[str, object], keyword_defs:
     hdu = hdus[target]
     checksummed = {i for i, h in enumerate(hdus) if _has_checksums(h)} | {target}
 
-    new_cards = _drms_cards(keywords, keyword_defs, segment) + _trailer_cards(series, recnum, segment, primekeys)
-    headsum = _headsum([image for _, images in new_cards for image in images])
-    replaced = ({name for name, _ in new_cards} | {"HEADSUM"}) - set(_COMMENTARY)
+    new_cards = _drms_cards(keywords, keyword_defs, segment) + [
+        (name, images, images) for name, images in _trailer_cards(series, recnum, segment, primekeys)]
+    headsum = _headsum([image for _, _, images in new_cards for image in images])
+    # JSOC replaces a stored card of the same name, and writing COMMENT or HISTORY first deletes
+    # the stored file's cards of that name (cfitsio_update_comment_key, cfitsio_update_history_key).
+    # The four COMMENT lines of a stored LONGSTRN card are kept with it (JSOC would lose them, as it
+    # does not write LONGSTRN twice; no real export shows that case).
+    replaced = {name for name, _, _ in new_cards} | {"HEADSUM"}
+    longstrn_lines = {f"COMMENT {line}".ljust(_CARD) for line in _FACTS["longstrn_comments"]}
     kept: list[str] = []
     skipping = False
     for card in hdu.cards:
         key = _card_keyword(card)
         if key == "CONTINUE" and skipping:
             continue
-        skipping = key in replaced and not _STRUCTURAL.fullmatch(key)
+        skipping = key in replaced and not _STRUCTURAL.fullmatch(key) and card.ljust(_CARD) not in longstrn_lines
         if not skipping:
             kept.append(card)
     trailer = [_card("HEADSUM", _quoted(headsum), {f["name"]: f for f in _FACTS["trailer"]}["HEADSUM"]["comment"],
                      left=True)]
     if not any(_card_keyword(c) == "LONGSTRN" for c in kept):
         trailer += _longstrn_cards()
-    hdu.cards = kept + [image for _, images in new_cards for image in images] + trailer
+    hdu.cards = kept + [image for _, images, _ in new_cards for image in images] + trailer
     date = _checksum_date(export_time, keywords)
     parts = []
     for i, h in enumerate(hdus):

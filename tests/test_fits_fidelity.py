@@ -7,9 +7,11 @@ turned back into what the writer gets from JSOC: the record's keyword values as
 the record number, series, segment and prime keys. The values come from the real header
 itself, so they are real; the descriptions are rebuilt from the real comments. The writer
 must then give back the real cards: the same names in the same order, the same value
-fields (to the character: JSOC's ``%.17G`` doubles and ``%.9G`` floats, three-decimal
-times, CFITSIO's string padding and CONTINUE cards) and the same comments, and its
-CHECKSUM/DATASUM must verify with astropy. Differences that no evidence explains are
+fields (to the character: JSOC's ``%.17G`` doubles, the ``%.17G`` of the ``%.9G`` text of
+floats, three-decimal times, CFITSIO's string padding and CONTINUE cards) and the same
+comments, the same HEADSUM, and its CHECKSUM/DATASUM must verify with astropy. The types
+of the numeric keywords are hmi.sharp_720s's and hmi.sharp_cea_720s's (``series_struct``)
+where they name the keyword. Differences that no evidence explains are
 ``xfail(strict=True)`` with the gap named.
 """
 
@@ -38,6 +40,9 @@ MDI = ["mdi.fd_M_96m_lev182.20101015_191200_TAI.data.header", "mdi.fd_Ic.2010101
 #: Synoptic maps as JSOC's web pages serve them (2020): written by an older export.
 SYNOPTIC = ["hmi_synoptic.header", "mdi_synoptic.header"]
 
+#: The two COMMENT lines CFITSIO writes into every primary header (hmi_synoptic.header, lines 7-8).
+CFITSIO_FITS_COMMENTS = ("  FITS (Flexible Image Transport System) format is defined in 'Astronomy",
+                         "  and Astrophysics', volume 376, page 359; bibcode: 2001A&A...376..359H")
 TIME = re.compile(r"-?\d{4}\.\d\d\.\d\d_\d\d:\d\d:\d\d(\.\d+)?_[A-Z]+$|\d{4}-\d\d-\d\dT[\d:.]+$")
 FIRST_DRMS = {"hmi_sharp_magnetogram.header": "DATE", "hmi_cea_sharp_magnetogram.header": "DATE",
               "hmi_bharp_vlos_mag.header": "DATE"}
@@ -76,15 +81,24 @@ def split_comment(comment: str) -> tuple[str, bool, str, str | None]:
     return units, missing, comment, braced
 
 
-def value_type(field: str) -> str:
-    """The DRMS type a real numeric value field shows: ``float`` when it is CFITSIO's ``%.9G`` of a 32-bit value."""
-    if re.fullmatch(r"-?\d+", field):
-        return "int"
-    number = float(np.float32(float(field)))
-    text = f"{number:.9G}"
+def _g(number: float, digits: int) -> str:
+    text = f"{number:.{digits}G}"
     if "." not in text:
         text = f"{number:.1E}" if "E" in text else text + "."
-    return "float" if text == field else "double"
+    return text
+
+
+def value_type(field: str, known: str | None = None) -> str:
+    """
+    The DRMS type of a real numeric value field: the series' type when ``series_struct`` gives
+    it (``known``), else ``float`` when the field is what JSOC's export makes of a 32-bit value
+    (the ``%.17G`` of its ``%.9G`` text: ``23.584617600000001``, ``86.1570435``).
+    """
+    if re.fullmatch(r"-?\d+", field):
+        return "int"
+    if known in ("float", "double"):
+        return known
+    return "float" if _g(float(_g(float(np.float32(float(field))), 9)), 17) == field else "double"
 
 
 def rebuild(name: str):
@@ -95,10 +109,12 @@ def rebuild(name: str):
     trailer = keys.index("RECNUM")
     series, recnum, segment = header["DRMS_ID"].split(":")
     start = keys.index(FIRST_DRMS.get(name, "T_REC"))
-    types = {}
+    types, notes = {}, {}
     for path in sorted(REFERENCE.glob("hmi.sharp*.json")):
         for kw in json.loads(path.read_text())["keywords"]:
-            types.setdefault(fits_keyword_name(re.sub(r"_\d{3}$", "", kw["name"]), kw["note"]), kw["type"])
+            fits_name = fits_keyword_name(re.sub(r"_\d{3}$", "", kw["name"]), kw["note"])
+            types.setdefault(fits_name, kw["type"])
+            notes.setdefault(fits_name, kw["note"])
     names = drms_names()
     segnum = None
     defs: list[dict] = []
@@ -112,11 +128,16 @@ def rebuild(name: str):
             i += 1
             continue
         if key == "COMMENT":
-            comment_lines.append(card[8:])
+            if card[8:].rstrip() not in CFITSIO_FITS_COMMENTS:  # CFITSIO's lines, not the record's value
+                comment_lines.append(card[8:])
             if keys[i + 1] != "COMMENT":
-                defs.append({"name": "COMMENT", "type": "string", "recscope": "variable", "units": "none",
-                             "note": "commentary on the data"})
-                keywords["COMMENT"] = "\n".join(comment_lines)
+                # hmi.sharp_720s and hmi.sharp_cea_720s define HISTORY and then COMMENT here, both with
+                # the default ' ' (series_struct); a blank line is not exported, but is checksummed.
+                for commentary, text in (("HISTORY", "history of data"), ("COMMENT", "commentary on the data")):
+                    defs.append({"name": commentary, "type": "string", "recscope": "variable", "units": "none",
+                                 "note": text})
+                keywords["HISTORY"] = " "
+                keywords["COMMENT"] = "\n".join(comment_lines) or " "
             i += 1
             continue
         parsed = fits.Card.fromstring(card)
@@ -139,10 +160,16 @@ def rebuild(name: str):
             dtype = "time" if TIME.match(header.get(key, parsed.value)) else "string"
             value = header[key] if header[key].strip() else card[11:card.index("'", 11)]  # keep blanks
         else:
-            dtype = value_type(field)
+            # the types are hmi.sharp*'s; hmi.Bharp_720s shares its keywords, the MDI series do not
+            dtype = value_type(field, types.get(key) if series.lower().startswith(("hmi.sharp", "hmi.bharp")) else None)
             value = field
         if dtype == "time" and units == "":
             units = "none"
+        full = re.sub(r"^\[[^\]]*\] ?", "", notes.get(key, ""))
+        if len(card.rstrip()) == 80 and braced is None and full.startswith(note) and len(full) > len(note):
+            # the card cut the comment: the series' description has the rest (HEADSUM is computed on
+            # cards where a shorter value leaves room for more of it, as for TOTPOT)
+            note = full
         note_text = note
         if fits_keyword_name(base) != key:  # the FITS name comes from the description: [NAME] text
             note_text = f"[{key}] {note}"
@@ -281,8 +308,6 @@ def test_checksums_verify_and_are_commented_as_jsoc_does(name):
 
 
 @pytest.mark.parametrize("name", CURRENT)
-@pytest.mark.xfail(strict=True, reason="HEADSUM: DRMS's cfitsio_generate_checksum builds its header-only HDU "
-                   "in a way we could not reproduce from the sources read (values differ)")
 def test_headsum_value_matches(name):
     ours, real, _ = exported_cards(name)
     assert [c for c in ours if c.startswith("HEADSUM")] == [c for c in real if c.startswith("HEADSUM")]
@@ -325,3 +350,28 @@ def test_shipped_headers_are_sunpys(name):
     if root is None:
         pytest.skip("sunpy's test data (sunpy/data/test) is not installed; the shipped copies are used")
     assert (DATA / name).read_bytes() == (root / name).read_bytes()
+
+
+def test_commentary_keywords_replace_the_stored_cards():
+    """
+    A stored file written by CFITSIO already holds CFITSIO's two FITS COMMENT lines (as the
+    emulator's synoptic charts and hmi_synoptic.header do). JSOC's export deletes the stored
+    COMMENT (HISTORY) cards before writing the keyword's (cfitsio_update_comment_key in DRMS's
+    cfitsio.c), so the lines appear once, where the COMMENT keyword is, and the default ' '
+    value of COMMENT and HISTORY writes no card of its own.
+    """
+    primary = fits.PrimaryHDU((np.arange(64) % 7).astype(np.int16).reshape(8, 8))
+    for line in CFITSIO_FITS_COMMENTS:
+        primary.header.add_comment(line.strip())
+    primary.header.add_history("stored history")
+    buf = io.BytesIO()
+    primary.writeto(buf)
+    defs = [{"name": name, "type": "string", "recscope": "variable", "units": "none", "note": ""}
+            for name in ("CONTENT", "HISTORY", "COMMENT", "BLD_VERS")]
+    out = fits_export_bytes(buf.getvalue(), {"CONTENT": "x", "HISTORY": " ", "COMMENT": " ", "BLD_VERS": "V9"},
+                            defs, series="hmi.x", recnum=1, segment="image")
+    cards = [c.rstrip() for c in _raw_cards(out, 0)]
+    commentary = [c for c in cards if c.startswith(("COMMENT", "HISTORY"))][:-4]  # LONGSTRN's four at the end
+    assert commentary == [f"COMMENT {line}" for line in CFITSIO_FITS_COMMENTS]
+    keys = [c[:8].rstrip() for c in cards]
+    assert keys.index("CONTENT") + 1 == keys.index("COMMENT") and keys.index("COMMENT") + 2 == keys.index("BLD_VERS")
