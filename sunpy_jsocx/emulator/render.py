@@ -778,6 +778,14 @@ _EUV: Final = {94: (1.5, 40.0, 0.12), 131: (5.0, 30.0, 0.08), 171: (250.0, 8.0, 
                211: (120.0, 15.0, 0.09), 304: (50.0, 8.0, 0.025), 335: (10.0, 25.0, 0.10)}
 
 
+def _sensitivity(keywords: Mapping[str, object], wavelength: int) -> float:
+    """The channel's throughput at the observation time relative to its recorded level (physics.aia_level)."""
+    from sunpy_jsocx.emulator.physics import aia_level
+
+    t = _obs_time(keywords)
+    return float(aia_level(wavelength, [t])[0]) if math.isfinite(t) else 1.0
+
+
 def _aia(geom, feats, rng, keywords, kind):
     wavelength = int(round(_number(keywords, "WAVELNTH", {"uv": 1600, "vis": 4500}.get(kind, 171))))
     if wavelength not in (1600, 1700, 4500, *_EUV):  # an unknown channel: the kind decides
@@ -788,6 +796,7 @@ def _aia(geom, feats, rng, keywords, kind):
         return _vis(geom, feats, rng, keywords)
     base, contrast, height = _EUV[wavelength]
     exposure = float(np.clip(_number(keywords, "EXPTIME", 2.0), 0.01, 60.0)) / 2.0
+    exposure *= _sensitivity(keywords, wavelength)
     full = geom.full()
     n = geom.size
     mu, rho, on = full["mu"], full["rho"], full["on"]
@@ -813,6 +822,7 @@ def _uv(geom, feats, rng, keywords, wavelength):
     n = geom.size
     base = 1300.0 if wavelength == 1700 else 60.0
     exposure = float(np.clip(_number(keywords, "EXPTIME", 2.0), 0.01, 60.0)) / 2.0
+    exposure *= _sensitivity(keywords, wavelength)
     network = np.exp(_smooth(rng, n, _cells(geom, 0.03)) * np.float32(0.3))
     i = np.float32(base) * _limb_darkening(full["mu"], 0.25, 0.0) * network
     if feats.regions:

@@ -132,7 +132,8 @@ class _State:
         self.cfg = cfg
         self.catalog = load_catalog()
         self.store = RecordStore(self.catalog, seed=cfg.seed, now=self.now_internal,
-                                 offline_before=jsoctime.parse_time(cfg.offline_before), image_size=cfg.image_size)
+                                 offline_before=jsoctime.parse_time(cfg.offline_before), image_size=cfg.image_size,
+                                 patch_shapes=True)
         self.exports = ExportManager(self.store, clock=cfg.clock, staging_delay=cfg.staging_delay,
                                      registered=cfg.registered, size_limit_mb=cfg.size_limit_mb,
                                      notfound_polls=cfg.notfound_polls, image_size=cfg.image_size,
@@ -505,6 +506,7 @@ def _rs_list_json(state: _State, b: RecordBatch, q: dict[str, str]) -> Iterator[
     if seg_names:
         dirs = store.recdir(b)
         dims = f"{state.cfg.image_size}x{state.cfg.image_size}"
+        shapes = store.patch_shape(b)  # SHARP patches: each record's own NAXIS1 x NAXIS2
         for s in seg_names:
             seg = m.segment(s)
             if seg is None:
@@ -512,7 +514,9 @@ def _rs_list_json(state: _State, b: RecordBatch, q: dict[str, str]) -> Iterator[
                 continue
             fname = m.segment_file(seg["name"])
             seg_dims = dims if fname.endswith(".fits") else (seg.get("dims") or "")
-            yield item({"name": seg["name"], "values": [f"{d}/{fname}" for d in dirs], "dims": [seg_dims] * len(b)})
+            all_dims = ([f"{x}x{y}" for x, y in zip(*shapes, strict=True)] if shapes is not None
+                        and fname.endswith(".fits") else [seg_dims] * len(b))
+            yield item({"name": seg["name"], "values": [f"{d}/{fname}" for d in dirs], "dims": all_dims})
         del dirs
     yield '], "links": ['
     first = True
@@ -604,6 +608,12 @@ def _asis_bytes(state: _State, b: RecordBatch, i: int, segment: str) -> bytes:
 
     def make():
         kind = m.segment_kind(segment) or render.segment_kind(m.name, segment)
+        shape = state.store.patch_shape(b.take(slice(i, i + 1)))
+        if shape is not None:  # a SHARP patch: its HARP's own width and height
+            from sunpy_jsocx.emulator.sharp import render_patch
+
+            return render_patch(m.name, segment, _record_keywords(state, b, i), (shape[0][0], shape[1][0]),
+                                kind=kind, seed=(rec * 1000003 + state.cfg.seed) & 0x7FFFFFFF)
         return render.render_asis(m.name, segment, _record_keywords(state, b, i), size=state.cfg.image_size,
                                   kind=kind, seed=(rec * 1000003 + state.cfg.seed) & 0x7FFFFFFF)
 

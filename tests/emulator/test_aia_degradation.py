@@ -118,3 +118,30 @@ def test_channels_without_version_10_calibration_stay_level(store):
     """4500 is calibrated only to version 3 (aiapy caps it there); the emulator holds no such rows."""
     _, v = _series(store, "aia.lev1_vis_1h[2010.06.01_00:00:00_TAI-2020.06.01_00:00:00_TAI@365d]")
     assert np.ptp(v["DATAMEAN"]) / v["DATAMEAN"].mean() <= 2 * SPREAD
+
+
+def test_served_images_dim_as_their_keywords_do(tmp_path):
+    """The files the emulator serves follow DATAMEAN's decline (not only the keywords)."""
+    import io
+    import urllib.request
+
+    from astropy.io import fits
+
+    from sunpy_jsocx.emulator import JSOCEmulator
+    from sunpy_jsocx.transport import connection
+
+    means, datamean = {}, {}
+    with JSOCEmulator(image_size=64) as emu:
+        conn = connection(emu.url)
+        for year in ("2011", "2020"):
+            answer = conn.rs_list(f"aia.lev1_euv_12s[{year}.06.01_00:00:00_TAI/1m][335]", key=["DATAMEAN"],
+                                  seg=["image"])
+            datamean[year] = np.mean([float(v) for v in answer["keywords"][0]["values"]])
+            pixels = []
+            for path in answer["segments"][0]["values"]:
+                with urllib.request.urlopen(emu.url + path.lstrip("/")) as r, fits.open(io.BytesIO(r.read())) as h:
+                    pixels.append(float(np.nanmedian(h[-1].data)))  # (the median: active regions vary)
+            means[year] = np.mean(pixels)
+    keyword_ratio = datamean["2020"] / datamean["2011"]
+    assert keyword_ratio < 0.35  # 335 lost most of its sensitivity (test above)
+    assert means["2020"] / means["2011"] == pytest.approx(keyword_ratio, rel=0.25)

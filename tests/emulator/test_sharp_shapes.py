@@ -158,3 +158,29 @@ def test_the_drawn_patch_has_the_records_shape_and_wcs(series):
 def test_render_patch_refuses_an_empty_shape():
     with pytest.raises(ValueError, match="positive"):
         render_patch("hmi.sharp_cea_720s", "Br", {}, (0, 10), kind="vector-other", seed=1)
+
+
+@pytest.mark.parametrize("series", ["hmi.sharp_cea_720s", "hmi.sharp_720s"])
+def test_the_server_serves_each_patch_in_its_harps_shape(series, tmp_path):
+    """Through the emulator's API: rs_list's dims, the stored file and its keywords agree, and are not square."""
+    import urllib.request
+
+    from sunpy_jsocx.emulator import JSOCEmulator
+    from sunpy_jsocx.transport import connection
+
+    with JSOCEmulator(image_size=128) as emu:
+        ds = f"{series}[11465][{WHEN}]"
+        answer = connection(emu.url).rs_list(ds, key=["CRPIX1", "CRPIX2"], seg=["magnetogram"])
+        kw = {k["name"]: k["values"][0] for k in answer["keywords"]}
+        (seg,) = answer["segments"]
+        with urllib.request.urlopen(emu.url + seg["values"][0].lstrip("/")) as r:
+            raw = r.read()
+    with fits.open(io.BytesIO(raw)) as hdul:
+        hdu = hdul[-1]
+        ny, nx = hdu.data.shape
+        header = hdu.header
+    assert nx != ny, "a HARP's patch is its disk-transit box, not a square"
+    assert seg["dims"][0] == f"{nx}x{ny}"
+    assert max(nx, ny) <= 128
+    assert float(kw["CRPIX1"]) == pytest.approx(header["CRPIX1"]) and float(kw["CRPIX2"]) == pytest.approx(
+        header["CRPIX2"])
