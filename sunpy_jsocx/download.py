@@ -153,10 +153,24 @@ def _write(tmp: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-async def _fetch_one(session: aiohttp.ClientSession, item: DownloadItem, overwrite, progress: bool) -> str:
+@dataclass
+class _Received:
+    """A response read to its end: streamed into ``tmp`` (``body`` None), or held for a transform."""
+
+    tmp: Path
+    expected: int | None
+    body: bytes | None = None
+
+
+async def _receive(session: aiohttp.ClientSession, item: DownloadItem, overwrite, progress: bool) -> _Received | str:
+    """
+    Read one file off the connection: into its temporary file, or into memory when a transform
+    writes the final file. Returns the path instead when a file already there verifies (kept).
+    What is received is not trusted yet: `_finish` verifies it.
+    """
     path = Path(item.path)
     if path.exists() and overwrite is False:
-        problem = file_problem(path)
+        problem = await asyncio.to_thread(file_problem, path)
         if problem is None:
             return str(path)
         log.warning(f"{path} is there but {problem}; downloading it again.")
@@ -174,6 +188,7 @@ async def _fetch_one(session: aiohttp.ClientSession, item: DownloadItem, overwri
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=expected, unit="B", unit_scale=True, desc=path.name, leave=False)
+            body = None
             try:
                 if item.transform is None:
                     size = 0
@@ -183,8 +198,6 @@ async def _fetch_one(session: aiohttp.ClientSession, item: DownloadItem, overwri
                             size += len(chunk)
                             if bar is not None:
                                 bar.update(len(chunk))
-                        fh.flush()
-                        os.fsync(fh.fileno())
                 else:
                     parts = []
                     async for chunk in resp.content.iter_chunked(_CHUNK):
@@ -198,11 +211,28 @@ async def _fetch_one(session: aiohttp.ClientSession, item: DownloadItem, overwri
                     bar.close()
             if expected is not None and size != expected:
                 raise _Transient(f"truncated download of {item.url}: {size} of {expected} bytes")
+        return _Received(tmp, expected, body)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _finish(item: DownloadItem, got: _Received, overwrite) -> str:
+    """
+    Verify what `_receive` read (size, FITS structure and checksums), write it to disk for
+    good (fsync) and put it under its name; nothing is left under a final name if any of
+    it fails. Runs in a worker thread, while the connection brings the next file.
+    """
+    path, tmp = Path(item.path), got.tmp
+    try:
         if item.transform is None:
-            problem = file_problem(tmp, expected_size=expected)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            problem = file_problem(tmp, expected_size=got.expected)
             if problem is not None:
                 raise _Transient(f"the download of {item.url} {problem}")
         else:
+            body = got.body
             if body[:9] == b"SIMPLE  =":
                 problem = fits_problem(body)
                 if problem is not None:
@@ -219,6 +249,10 @@ async def _fetch_one(session: aiohttp.ClientSession, item: DownloadItem, overwri
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: Files received but not yet verified and written, at most (bounds the memory they hold).
+FINISHING = 2
 
 
 def _failure(item: DownloadItem, error: BaseException) -> BaseException:
@@ -248,35 +282,54 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
     sem = asyncio.Semaphore(max_conn)
     bar = tqdm(total=len(items), unit="file", desc="Files Downloaded", disable=not progress)
 
-    async def one(session, item):
+    finishing = asyncio.Semaphore(FINISHING)
+    placed: dict[int, str] = {}  # item index -> path, reported in the items' order
+
+    async def attempt(session, item) -> str:
+        # The connection is held while a response is read, and no longer: the file is
+        # verified and written in a worker thread while the next one arrives (at most
+        # FINISHING of them at once, so that received files do not pile up in memory).
         async with sem:
-            for attempt in range(RETRIES + 1):
-                try:
-                    path = await _fetch_one(session, item, overwrite, progress)
-                    results.append(path=path, url=item.url)
-                    if on_done is not None:
-                        on_done(item, path)
-                    if cache is not None and item.cache_key:
-                        await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True,
-                                                name=item.cache_name)
-                    break
-                except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
-                    if attempt == RETRIES:
-                        results.add_error(str(item.path), item.url, _failure(item, e))
-                    else:
-                        log.debug(f"download of {item.url} failed ({e}); trying again")
-                        await sleep(RETRY_BACKOFF * (attempt + 1))
-                except Exception as e:  # noqa: BLE001 (HTTP 404, transform errors): reported, not retried
+            got = await _receive(session, item, overwrite, progress)
+            if isinstance(got, str):
+                return got
+            await finishing.acquire()
+        try:
+            return await asyncio.to_thread(_finish, item, got, overwrite)
+        finally:
+            finishing.release()
+
+    async def one(session, index, item):
+        for n in range(RETRIES + 1):
+            try:
+                path = await attempt(session, item)
+                placed[index] = path
+                if on_done is not None:
+                    on_done(item, path)
+                if cache is not None and item.cache_key:
+                    await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True,
+                                            name=item.cache_name)
+                break
+            except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
+                if n == RETRIES:
                     results.add_error(str(item.path), item.url, _failure(item, e))
-                    break
-            bar.update(1)
+                else:
+                    log.debug(f"download of {item.url} failed ({e}); trying again")
+                    async with sem:  # the pause keeps the connection's turn: retries do not overtake
+                        await sleep(RETRY_BACKOFF * (n + 1))
+            except Exception as e:  # noqa: BLE001 (HTTP 404, transform errors): reported, not retried
+                results.add_error(str(item.path), item.url, _failure(item, e))
+                break
+        bar.update(1)
 
     try:
         async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=True,
                                          headers={"User-Agent": USER_AGENT}) as session:
-            await asyncio.gather(*(one(session, item) for item in items))
+            await asyncio.gather(*(one(session, i, item) for i, item in enumerate(items)))
     finally:
         bar.close()
+        for i in sorted(placed):
+            results.append(path=placed[i], url=items[i].url)
     return results
 
 

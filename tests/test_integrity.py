@@ -268,3 +268,29 @@ def test_temporary_files_of_killed_downloads_are_cleaned_up(tmp_path):
         os.utime(f, (old, old))
     assert clean_stale_parts(tmp_path) == [stale]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (fresh_dead, live, other))
+
+
+def test_the_next_file_is_on_the_wire_while_the_last_one_is_verified_and_written(tmp_path):
+    """The one connection is not idle while a received file is checked and written (W6's overlap)."""
+    import threading
+
+    second_received = threading.Event()
+
+    def slow_first(raw: bytes) -> bytes:
+        # Held until the second file has been received: possible only if the connection moved on.
+        assert second_received.wait(timeout=20), "the second download waited for the first file's writing"
+        return raw
+
+    def mark_second(raw: bytes) -> bytes:
+        second_received.set()
+        return raw
+
+    with JSOCEmulator() as emu:
+        url = _one_fits_url(emu, tmp_path)
+        items = [DownloadItem(url, tmp_path / "first.fits", slow_first),
+                 DownloadItem(url, tmp_path / "second.fits", mark_second)]
+        got = download_files(items, progress=False)
+        assert emu.stats()["download_connections"] == 1
+    assert not got.errors, got.errors
+    assert list(got) == [str(tmp_path / "first.fits"), str(tmp_path / "second.fits")], "in the items' order"
+    assert (tmp_path / "first.fits").read_bytes() == (tmp_path / "second.fits").read_bytes()
