@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import re
 import time
@@ -171,6 +172,42 @@ def _default_filenamefmt(info) -> str:
         kw = info.find_keyword(k)
         parts.append(f"{{{k}:A}}" if kw is not None and kw.is_time else f"{{{k}}}")
     return ".".join(parts) + ".{segment}"
+
+
+#: The part of JSOC's size limit a split aims at (JSOC's size estimate is per record, but a
+#: record's size varies a little, so a part of exactly the limit could be refused again).
+SPLIT_MARGIN = 0.95
+
+
+def split_count(answer: dict, records: int) -> int:
+    """
+    Into how many exports to split a request JSOC refused as too large (status 3).
+
+    JSOC's answer gives the request's size (``size``, MB) and its limit in the error text
+    (``Request exceeds max byte limit of 100000MB``, jsoc-api.md section 5.6), so the parts can
+    be made small enough at once, with one refused request instead of one per halving.
+    Without both numbers: halves (each may be split again).
+
+    Examples
+    --------
+    >>> split_count({"status": 3, "size": 67108, "error": "Request exceeds max byte limit of 8388MB"}, 2001)
+    9
+    >>> split_count({"status": 3, "size": 250000, "error": "Request exceeds max byte limit of 100000MB"}, 12000)
+    3
+    >>> split_count({"status": 3, "error": "Request too large"}, 10)
+    2
+    """
+    m = re.search(r"max byte limit of\s*([0-9.]+)\s*MB", str(answer.get("error", "")), re.IGNORECASE)
+    try:
+        size = float(answer.get("size", 0))
+    except (TypeError, ValueError):
+        size = 0.0
+    if m is None or size <= 0:
+        return 2
+    limit = float(m.group(1)) * SPLIT_MARGIN
+    if limit <= 0:
+        return 2
+    return max(2, min(records, math.ceil(size / limit)))
 
 
 def _segment_of(filename: str, segments) -> str | None:
@@ -469,9 +506,11 @@ class FetchPlan:
         elif not any(self._lock_of(r) is lock for r in self.requests):
             lock.release()
         if status == 3 and len(group.recnums) > 1:
-            # Over JSOC's size limit: split the request rather than fail (each half may split again).
-            log.info(f"JSOC export of {len(group.recnums)} records is over the size limit; splitting it in two.")
-            return self._split(group)
+            # Over JSOC's size limit: split the request rather than fail (a part may split again).
+            parts = split_count(answer, len(group.recnums))
+            log.info(f"JSOC export of {len(group.recnums)} records is over the size limit "
+                     f"({answer.get('error', 'status 3')}); splitting it into {parts} exports.")
+            return self._split(group, parts)
         req.group = group
         if status not in (0, 1, 2, 6):
             raise ExportFailed(f"JSOC refused the export of {ds}: {answer.get('error', 'no reason given')} "
@@ -509,12 +548,11 @@ class FetchPlan:
         (self.sleep or transport.pause)(pause)
         return pause
 
-    def _split(self, group: _ExportGroup) -> ExportRequest:
+    def _split(self, group: _ExportGroup, count: int = 2) -> ExportRequest:
         recnums = sorted(group.recnums)
-        half = len(recnums) // 2
-        parts = []
-        for chunk in (recnums[:half], recnums[half:]):
-            parts.append(group.subset(chunk))
+        count = max(2, min(count, len(recnums)))
+        bounds = [len(recnums) * k // count for k in range(count + 1)]
+        parts = [group.subset(recnums[a:b]) for a, b in zip(bounds, bounds[1:])]
         # Replace the group in place, keeping the order of submission.
         items = list(self.groups.items())
         idx = next(i for i, (_, g) in enumerate(items) if g is group)

@@ -235,6 +235,12 @@ def reference(tmp_path_factory):
     return _finals(folder), stats
 
 
+def test_an_oversized_request_is_split_by_jsocs_size_at_once(reference):
+    """JSOC's status 3 names the size and the limit: one refusal, then parts that fit, not halvings."""
+    _, stats = reference
+    assert stats["requests"]["jsoc_fetch:exp_request"] == stats["exports_created"] + 1 == 5
+
+
 @pytest.mark.parametrize(("point", "k"), [("export-recorded", 2), ("before-rename", 8), ("files-done", 7),
                                           ("manifest-write", 4)])
 def test_a_fetch_killed_at_any_point_finishes_on_the_same_command(tmp_path, reference, point, k):
