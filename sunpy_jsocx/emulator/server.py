@@ -961,3 +961,13 @@ class JSOCEmulator(BackgroundServer):
     def unstage(self) -> None:
         """Send staged data back to tape: offline records are offline again (for tests and benchmarks)."""
         self.state.store.unstage_all()
+
+    def forget_exports(self) -> None:
+        """
+        Forget every export (their ids answer "Cant locate export request" from now on), so that
+        JSOC's duplicate rule hands nobody an earlier export: for benchmarks that compare clients
+        asking for the same records one after another.
+        """
+        with self.state.export_lock:
+            self.state.exports.exports.clear()
+            self.state.exports.by_sunum.clear()

@@ -89,6 +89,15 @@ def test_duplicate_request_reuses_the_id(staged_emulator, clock):
     assert staged_emulator.stats()["exports_created"] == 1
 
 
+def test_forgotten_exports_are_not_handed_out_again(staged_emulator, clock):
+    first = exp_request(staged_emulator, ONLINE_DS)
+    clock.advance(31)
+    staged_emulator.forget_exports()
+    again = exp_request(staged_emulator, ONLINE_DS)
+    assert again["status"] == 2 and again["requestid"] != first["requestid"]
+    assert staged_emulator.stats()["exports_created"] == 2
+
+
 def test_offline_data_is_staged_even_for_url_quick(staged_emulator, clock):
     d = exp_request(staged_emulator, OFFLINE_DS, method="url_quick", protocol="as-is")
     assert d["status"] == 2
