@@ -149,7 +149,7 @@ _COMMENT_MAX: Final = 72  # CFITSIO's longest comment
 #: The two COMMENT lines CFITSIO's fits_write_imghdr writes into every primary header (seen in the
 #: synoptic headers of sunpy's test data and, through the COMMENT keyword, in the sharp, cea and bharp
 #: exports: see `_commentary_cards`).
-_CFITSIO_FITS_COMMENTS: Final = (
+CFITSIO_FITS_COMMENTS: Final = (
     "  FITS (Flexible Image Transport System) format is defined in 'Astronomy",
     "  and Astrophysics', volume 376, page 359; bibcode: 2001A&A...376..359H",
 )
@@ -537,7 +537,7 @@ def _commentary_cards(fits_name: str, value: object) -> tuple[list[str], list[st
     checksummed = _commentary_images(fits_name, value)
     exported = [c for c in checksummed if c[8:].strip()]
     if fits_name == "COMMENT":
-        exported = [f"COMMENT {line}".ljust(_CARD) for line in _CFITSIO_FITS_COMMENTS] + exported
+        exported = [f"COMMENT {line}".ljust(_CARD) for line in CFITSIO_FITS_COMMENTS] + exported
     return exported, checksummed
 
 
@@ -644,7 +644,7 @@ def _headsum(cards: list[str]) -> str:
         _card("BITPIX", "8", "number of bits per data pixel"),
         _card("NAXIS", "0", "number of data axes"),
         _card("EXTEND", "T", "FITS dataset may contain extensions"),
-        *(f"COMMENT {line}".ljust(_CARD) for line in _CFITSIO_FITS_COMMENTS),
+        *(f"COMMENT {line}".ljust(_CARD) for line in CFITSIO_FITS_COMMENTS),
     ]
     return _encode_checksum(_ones_complement_sum(_header_bytes(preamble + cards)))
 

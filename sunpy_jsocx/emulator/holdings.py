@@ -38,7 +38,7 @@ import numpy as np
 from sunpy import log
 
 from sunpy_jsocx import jsoctime
-from sunpy_jsocx.fitsexport import fits_keyword_name
+from sunpy_jsocx.fitsexport import CFITSIO_FITS_COMMENTS, fits_keyword_name
 
 __all__ = ["HeldFile", "HeldRecord", "HeldSeries", "Holdings", "infer_struct", "read_headers"]
 
@@ -206,7 +206,8 @@ def header_values(header: Header) -> dict[str, tuple[object, str, str | None]]:
     """
     Every keyword card of a header: FITS name -> ``(value, comment, kind)``, long strings
     joined from their ``CONTINUE`` cards, ``COMMENT`` and ``HISTORY`` before the
-    trailer joined into one value each (72-character pieces without a line break).
+    trailer joined into one value each (72-character pieces without a line break), without
+    the two lines CFITSIO writes into every primary header.
     """
     out: dict[str, tuple[object, str, str | None]] = {}
     commentary: dict[str, list[str]] = {}
@@ -221,8 +222,11 @@ def header_values(header: Header) -> dict[str, tuple[object, str, str | None]]:
                 out[last] = (value[:-1] + (more if isinstance(more, str) else ""), comment, kind)
             continue
         if name in ("COMMENT", "HISTORY"):
-            if not trailer:
-                commentary.setdefault(name, []).append(card[8:].rstrip())
+            piece = card[8:].rstrip()
+            # CFITSIO's own two lines are the writer's, not the record's COMMENT: exporting the
+            # record again writes them anew (`sunpy_jsocx.fitsexport`), so they are left out here.
+            if not trailer and not (name == "COMMENT" and piece in CFITSIO_FITS_COMMENTS):
+                commentary.setdefault(name, []).append(piece)
             continue
         if name in ("RECNUM", "DRMS_ID"):
             trailer = True

@@ -387,3 +387,16 @@ def test_command_line_refuses_a_missing_folder(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "is not a folder" in proc.stderr
 
+
+
+def test_cfitsios_own_comment_lines_are_not_read_as_the_records_comment():
+    """A real export's COMMENT starts with CFITSIO's two lines; serving it again must not double them."""
+    from sunpy_jsocx.emulator.holdings import Header, header_values
+    from sunpy_jsocx.fitsexport import CFITSIO_FITS_COMMENTS
+
+    cards = ["CONTENT = 'MAGNETOGRAM'", *(f"COMMENT {line}" for line in CFITSIO_FITS_COMMENTS),
+             "COMMENT De-rotated to the reference time", "END"]
+    raw = "".join(c.ljust(80) for c in cards).encode("ascii")
+    values = header_values(Header(raw, len(raw), 0))
+    assert values["CONTENT"][0] == "MAGNETOGRAM"
+    assert values["COMMENT"][0] == "De-rotated to the reference time"
