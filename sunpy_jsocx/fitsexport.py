@@ -75,7 +75,7 @@ fixed cards, comments and formats are data, each with its source, in
   checksum of a header-only HDU (SIMPLE, BITPIX = 8, NAXIS = 0, EXTEND and
   CFITSIO's two FITS COMMENT lines) holding the keywords as DRMS first writes
   them (``float`` values with ``%.9G``, COMMENT and HISTORY values line by line,
-  blank lines included) and RECNUM, DRMS_ID, PRIMARYK, LICENSE (see `_headsum`).
+  blank lines included) and RECNUM, DRMS_ID, PRIMARYK, LICENSE (see ``_headsum``).
   It reproduces the HEADSUM of the real sharp, cea and bharp exports.
 * **Checksums.** ``CHECKSUM`` and ``DATASUM`` are always written and valid
   (the FITS checksum convention), as every JSOC export has them: cards already
