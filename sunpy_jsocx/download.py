@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import parfive
@@ -162,7 +163,24 @@ class _Received:
     body: bytes | None = None
 
 
-async def _receive(session: aiohttp.ClientSession, item: DownloadItem, overwrite, progress: bool) -> _Received | str:
+def _env_proxy(url: str) -> tuple[object | None, object | None]:
+    """
+    The proxy (and its credentials) the environment gives for ``url``'s scheme and host, as
+    aiohttp's ``trust_env`` finds it (``HTTP(S)_PROXY``, ``NO_PROXY``, ``.netrc``); (None, None)
+    for none. `_run` asks once per scheme and host, not once per file as ``trust_env`` does
+    (which costs about 0.7 ms a request: a tenth of a small file's time in a bulk job).
+    """
+    from aiohttp.helpers import get_env_proxy_for_url
+    from yarl import URL
+
+    try:
+        return get_env_proxy_for_url(URL(url))
+    except LookupError:
+        return None, None
+
+
+async def _receive(session: aiohttp.ClientSession, item: DownloadItem, overwrite, progress: bool,
+                   proxy: tuple = (None, None)) -> _Received | str:
     """
     Read one file off the connection: into its temporary file, or into memory when a transform
     writes the final file. Returns the path instead when a file already there verifies (kept).
@@ -177,7 +195,7 @@ async def _receive(session: aiohttp.ClientSession, item: DownloadItem, overwrite
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temporary(path)
     try:
-        async with session.get(item.url) as resp:
+        async with session.get(item.url, proxy=proxy[0], proxy_auth=proxy[1]) as resp:
             if resp.status >= 500:
                 raise _Transient(f"HTTP {resp.status} from {item.url}")
             if resp.status != 200:
@@ -285,12 +303,21 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
     finishing = asyncio.Semaphore(FINISHING)
     placed: dict[int, str] = {}  # item index -> path, reported in the items' order
 
+    proxies: dict[tuple[str, str], tuple] = {}
+
+    def proxy_for(url: str) -> tuple:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in proxies:
+            proxies[key] = _env_proxy(url)
+        return proxies[key]
+
     async def attempt(session, item) -> str:
         # The connection is held while a response is read, and no longer: the file is
         # verified and written in a worker thread while the next one arrives (at most
         # FINISHING of them at once, so that received files do not pile up in memory).
         async with sem:
-            got = await _receive(session, item, overwrite, progress)
+            got = await _receive(session, item, overwrite, progress, proxy_for(item.url))
             if isinstance(got, str):
                 return got
             await finishing.acquire()
@@ -323,7 +350,7 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
         bar.update(1)
 
     try:
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=True,
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False,
                                          headers={"User-Agent": USER_AGENT}) as session:
             await asyncio.gather(*(one(session, i, item) for i, item in enumerate(items)))
     finally:

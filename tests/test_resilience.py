@@ -306,6 +306,24 @@ def test_requests_name_the_package_and_go_through_the_proxy(tmp_path, monkeypatc
         assert s["headers"]["User-Agent"].startswith("sunpy-jsocx/")
 
 
+def test_no_proxy_is_honoured_and_the_proxy_is_looked_up_once_per_host(tmp_path, monkeypatch):
+    for name in ("ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there: using it would fail
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    looked_up = []
+    real = download._env_proxy
+    monkeypatch.setattr(download, "_env_proxy", lambda url: looked_up.append(url) or real(url))
+    with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+        res = JSOCXClient().search(a.Time("2014-01-01T00:00:00", "2014-01-01T00:02:00"), a.jsocx.Series("hmi.M_45s"),
+                                   a.jsocx.Protocol("as-is"))
+        files = JSOCXClient().fetch(res, path=str(tmp_path / "{file}"), progress=False)
+    assert not files.errors and len(files) == len(res) > 1
+    assert len(looked_up) == 1, "one lookup for the one host, not one per file"
+
+
 def test_large_files_show_a_progress_bar_of_their_own(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(download, "BIG_FILE", 1)
     with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
