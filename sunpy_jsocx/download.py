@@ -342,7 +342,9 @@ async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, ove
                     results.add_error(str(item.path), item.url, _failure(item, e))
                 else:
                     log.debug(f"download of {item.url} failed ({e}); trying again")
-                    async with sem:  # the pause keeps the connection's turn: retries do not overtake
+                    # The pause holds the connection's turn, so nothing else is asked of the server
+                    # meanwhile; the retry then queues behind the files already waiting.
+                    async with sem:
                         await sleep(RETRY_BACKOFF * (n + 1))
             except Exception as e:  # noqa: BLE001 (HTTP 404, transform errors): reported, not retried
                 results.add_error(str(item.path), item.url, _failure(item, e))
