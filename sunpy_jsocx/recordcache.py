@@ -27,8 +27,10 @@ Configuration (environment):
 * ``JSOCX_RECORD_CACHE_GB``: size limit (default 20); the least recently used
   files are removed past it.
 
-Not cached: ``url-tar`` exports (one tar of many records) and ``mp4`` movies (one
-file of many records); a fetch of those asks JSOC each time.
+Not cached: ``url-tar`` exports (one tar of many records), ``mp4`` movies (one
+file of many records), and the files of an export fetched by its id alone
+(``get_request``, ``python -m sunpy_jsocx get ID``), whose listing names records but
+not their record numbers; a fetch of those asks JSOC each time.
 """
 
 from __future__ import annotations
