@@ -767,12 +767,16 @@ async def _send(request: web.Request, state: _State, data: bytes, name: str) -> 
         state.bytes_served += len(body_to_send)
         if not truncate:
             state.files_served += 1
-    if cfg.bandwidth:
-        await _paced_write(resp, body_to_send, cfg.bandwidth, cfg.sleep)
-    else:
-        chunk = 256 * 1024
-        for k in range(0, len(body_to_send), chunk):
-            await resp.write(body_to_send[k:k + chunk])
+    try:
+        if cfg.bandwidth:
+            await _paced_write(resp, body_to_send, cfg.bandwidth, cfg.sleep)
+        else:
+            chunk = 256 * 1024
+            for k in range(0, len(body_to_send), chunk):
+                await resp.write(body_to_send[k:k + chunk])
+    except ConnectionError:  # the client went away mid-file (killed, or gave up): its loss, not a server error
+        log.debug(f"emulator: the client of {request.path} closed the connection mid-file")
+        return resp
     if truncate:
         if request.transport is not None:
             request.transport.abort()

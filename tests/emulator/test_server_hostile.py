@@ -292,3 +292,37 @@ def test_fuzzed_input_never_gets_http_500(emulator, file_path, ds, n, key, fmt, 
             if path.endswith("jsoc_fetch") and params["op"] == "exp_request" and d.get("requestid"):
                 s = fetch(emulator, op="exp_status", requestid=d["requestid"])
                 assert "status" in s
+
+
+def test_a_client_that_hangs_up_mid_file_is_not_a_server_error(caplog, monkeypatch):
+    """A killed downloader leaves the emulator quiet (no traceback in its log) and serving."""
+    import socket
+    import threading
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from sunpy_jsocx.emulator import server
+    from sunpy_jsocx.transport import connection
+
+    hung_up = threading.Event()
+    real = server.log.debug
+
+    def debug(msg, *args, **kwargs):
+        if "closed the connection mid-file" in str(msg):
+            hung_up.set()
+        return real(msg, *args, **kwargs)
+
+    monkeypatch.setattr(server.log, "debug", debug)
+    with JSOCEmulator(image_size=1024, bandwidth=1_000_000) as emu, caplog.at_level("ERROR"):
+        answer = connection(emu.url).rs_list("hmi.M_45s[2014.01.01_00:00:00_TAI/1m]", key=["T_REC"],
+                                             seg=["magnetogram"])
+        path = answer["segments"][0]["values"][0]
+        port = urlsplit(emu.url).port
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            assert s.recv(1024).startswith(b"HTTP/1.1 200")
+        assert hung_up.wait(timeout=20), "the server noticed the hang-up"
+        emu.config.bandwidth = None
+        with urllib.request.urlopen(emu.url + path.lstrip("/")) as r:
+            assert len(r.read()) > 1_000_000
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
