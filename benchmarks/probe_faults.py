@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -79,9 +80,11 @@ def probe_two_writers(runs: int) -> str:
                      for _ in range(2)]
             for p in procs:
                 out, _ = p.communicate(timeout=300)
-                lines = out.splitlines()
-                failed += int(lines[0].split()[1]) if lines else len(ref)
-                for line in lines[1:]:
+                # (log lines, such as "Resuming the job recorded in ...", may come first)
+                counts = [ln for ln in out.splitlines() if re.fullmatch(r"\d+ \d+", ln.strip())]
+                lines = [ln for ln in out.splitlines() if ln.startswith("OK ")]
+                failed += int(counts[0].split()[1]) if counts else len(ref)
+                for line in lines:
                     name = Path(line[3:]).name
                     reported_ok += 1
                     if Path(line[3:]).read_bytes() != ref[name]:
@@ -125,7 +128,7 @@ def probe_kills(runs: int) -> str:
     from sunpy_jsocx.emulator import JSOCEmulator
     from sunpy_jsocx.integrity import file_problem
 
-    looks_complete_but_is_not = finals = parts = 0
+    looks_complete_but_is_not = finals = parts = manifests = 0
     rng = random.Random(1)
     with JSOCEmulator(image_size=1024, bandwidth=1_000_000) as emu, tempfile.TemporaryDirectory() as d:
         ref = _reference(emu.url, Path(d) / "ref")
@@ -141,11 +144,15 @@ def probe_kills(runs: int) -> str:
                 if f.name.endswith(".part"):
                     parts += 1
                     continue
+                if f.name.startswith(".jsocx-job-"):  # the job's manifest, for the next run (guide/bulk)
+                    manifests += 1
+                    continue
                 finals += 1
                 if f.name not in ref or f.read_bytes() != ref[f.name] or file_problem(f) is not None:
                     looks_complete_but_is_not += 1
     return (f"SIGKILL mid-fetch: {runs} kills, {finals} files under final names, "
-            f"{looks_complete_but_is_not} of them incomplete, {parts} hidden .part files left")
+            f"{looks_complete_but_is_not} of them incomplete, {parts} hidden .part files and {manifests} job "
+            "manifests left")
 
 
 def probe_scattered() -> str:
