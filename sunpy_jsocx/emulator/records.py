@@ -196,21 +196,16 @@ class RecordStore:
     now
         Callable returning the current internal time (injected for tests).
     image_size
-        Pixels along each axis of the images served (a SHARP patch: along its longer side at most).
-    patch_shapes
-        ``True``: SHARP patches have their HARP's own width and height (`patch_shape`), for a
-        server that draws them so (`sunpy_jsocx.emulator.sharp.render_patch`); ``False``: they are
-        ``image_size`` square.
+        Pixels along each axis of the images served (a SHARP patch: along its longer side at most;
+        patches have their HARP's own width and height, `patch_shape`).
     """
 
-    def __init__(self, catalog: Catalog, *, seed: int = 0, offline_before: float, now, image_size: int = 128,
-                 patch_shapes: bool = False):
+    def __init__(self, catalog: Catalog, *, seed: int = 0, offline_before: float, now, image_size: int = 128):
         self.catalog = catalog
         self.seed = int(seed)
         self.offline_before = offline_before
         self.now = now
         self.image_size = int(image_size)
-        self.patch_shapes = bool(patch_shapes)
         self.staged_sunums: set[int] = set()
         # Files are generated in worker threads while exports complete in the server's loop.
         self._staged_lock = threading.Lock()
@@ -869,14 +864,13 @@ class RecordStore:
         ctype = str(m.constants.get("CTYPE1", "HPLN-TAN")).upper()
         if ctype.endswith("CEA") and up in CEA_WCS_KEYWORDS | {"NAXIS1", "NAXIS2"}:
             if "cea" not in b._cache:
-                b._cache["cea"] = cea_patch_wcs(h, t, born, life, self.values(b, "CRLN_OBS"), self.image_size,
-                                                shaped=self.patch_shapes)
+                b._cache["cea"] = cea_patch_wcs(h, t, born, life, self.values(b, "CRLN_OBS"), self.image_size)
             return b._cache["cea"][up]
         if ctype.startswith("HPLN") and up in CCD_WCS_KEYWORDS | {"NAXIS1", "NAXIS2"}:
             if "ccd" not in b._cache:
                 b._cache["ccd"] = ccd_patch_wcs(h, t, born, life, self.values(b, "RSUN_OBS"),
                                                 self.values(b, "CRLT_OBS"), self.values(b, "CROTA2"),
-                                                self.image_size, shaped=self.patch_shapes)
+                                                self.image_size)
             return b._cache["ccd"][up]
         return None
 
@@ -884,10 +878,9 @@ class RecordStore:
         """
         ``(NAXIS1, NAXIS2)`` of each record's SHARP patch, or ``None`` for series of full images.
 
-        With ``patch_shapes`` a patch has its HARP's shape (:func:`~sunpy_jsocx.emulator.sharp.cea_patch_wcs`,
+        A patch has its HARP's shape (:func:`~sunpy_jsocx.emulator.sharp.cea_patch_wcs`,
         :func:`~sunpy_jsocx.emulator.sharp.ccd_patch_wcs`: the HARP's box as JSOC cuts it, at most
-        ``image_size`` pixels along its longer side), which the record's ``CRPIX``/``CDELT`` describe;
-        without it every patch is ``image_size`` square, as the keywords then say.
+        ``image_size`` pixels along its longer side), which the record's ``CRPIX``/``CDELT`` describe.
         """
         m = b.model
         if not m.harp_key or not len(b):

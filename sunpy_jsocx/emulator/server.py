@@ -132,8 +132,7 @@ class _State:
         self.cfg = cfg
         self.catalog = load_catalog()
         self.store = RecordStore(self.catalog, seed=cfg.seed, now=self.now_internal,
-                                 offline_before=jsoctime.parse_time(cfg.offline_before), image_size=cfg.image_size,
-                                 patch_shapes=True)
+                                 offline_before=jsoctime.parse_time(cfg.offline_before), image_size=cfg.image_size)
         self.exports = ExportManager(self.store, clock=cfg.clock, staging_delay=cfg.staging_delay,
                                      registered=cfg.registered, size_limit_mb=cfg.size_limit_mb,
                                      notfound_polls=cfg.notfound_polls, image_size=cfg.image_size,

@@ -303,7 +303,7 @@ def _served(ncol, nrow, size: int):
     return np.maximum(np.round(ncol / f), 1).astype(np.int64), np.maximum(np.round(nrow / f), 1).astype(np.int64), f
 
 
-def cea_patch_wcs(harp, t, born, life, crln_obs, size: int, *, shaped: bool = False) -> dict[str, np.ndarray]:
+def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndarray]:
     """
     WCS keywords and shape of a CEA SHARP patch of at most ``size`` pixels along its longer side.
 
@@ -322,9 +322,6 @@ def cea_patch_wcs(harp, t, born, life, crln_obs, size: int, *, shaped: bool = Fa
         The observer's Carrington longitude (deg) at ``t``.
     size : int
         The emulator's image size: the most pixels along the patch's longer side.
-    shaped : bool
-        ``True``: the patch has the box's shape (see above). ``False`` (the default, for a server
-        that draws square images): a ``size`` x ``size`` patch covering the box's longer side.
 
     Returns
     -------
@@ -334,8 +331,6 @@ def cea_patch_wcs(harp, t, born, life, crln_obs, size: int, *, shaped: bool = Fa
     h = np.asarray(harp, dtype=np.int64)
     if int(size) <= 0:
         raise ValueError(f"size must be a positive number of pixels, not {size}")
-    if not shaped:
-        return _square_cea_wcs(h, t, born, life, crln_obs, int(size))
     lat, lon = box_centre(h, t, born, life)
     width, height = harp_box(h, life)
     ncol = np.round(np.round(width * 1e3) / 1e3 / _CEA_CDELT)  # sharp.c findPosition
@@ -390,8 +385,7 @@ def ccd_box(lon_range, lat_range, rsun_obs, crlt_obs, crota2, samples: int = 33)
             "x": (dx.max(-1) + dx.min(-1)) / 2, "y": (dy.max(-1) + dy.min(-1)) / 2}
 
 
-def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int, *,
-                  shaped: bool = False) -> dict[str, np.ndarray]:
+def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int) -> dict[str, np.ndarray]:
     """
     WCS keywords and shape of a SHARP patch in CCD coordinates (hmi.sharp_720s).
 
@@ -412,9 +406,6 @@ def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int, *,
         The record's solar radius (arcsec), observer latitude B0 (deg) and image roll (deg).
     size : int
         The emulator's image size: the most pixels along the patch's longer side.
-    shaped : bool
-        ``True``: the patch has the rectangle's shape (see above). ``False`` (the default, for a
-        server that draws square images): a ``size`` x ``size`` patch holding the rectangle.
 
     Returns
     -------
@@ -424,8 +415,6 @@ def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int, *,
     h = np.asarray(harp, dtype=np.int64)
     if int(size) <= 0:
         raise ValueError(f"size must be a positive number of pixels, not {size}")
-    if not shaped:
-        return _square_ccd_wcs(h, t, born, life, rsun_obs, crlt_obs, crota2, int(size))
     lat, lon = box_centre(h, t, born, life)
     width, height = harp_box(h, life)
     rect = ccd_box((lon - width / 2, lon + width / 2), (lat - height / 2, lat + height / 2), rsun_obs,
@@ -439,35 +428,6 @@ def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int, *,
     return {"CRVAL1": np.zeros(h.shape), "CRVAL2": np.zeros(h.shape), "CDELT1": cdelt, "CDELT2": cdelt.copy(),
             "CRPIX1": (nx + 1) / 2.0 - rect["x"] / cdelt, "CRPIX2": (ny + 1) / 2.0 - rect["y"] / cdelt,
             "NAXIS1": nx, "NAXIS2": ny}
-
-
-def _square_cea_wcs(h, t, born, life, crln_obs, size: int) -> dict[str, np.ndarray]:
-    """The square patch of a server that draws ``size`` x ``size`` images: as wide as ``_cea_width``."""
-    lat, lon = position(h, t, born, life)
-    cdelt = np.maximum(_cea_width(h, life) / size, _CEA_CDELT)
-    centre = np.full(h.shape, (size + 1) / 2.0)
-    n = np.full(h.shape, size, dtype=np.int64)
-    return {"CRVAL1": np.mod(np.asarray(crln_obs, dtype=float) + lon, 360.0), "CRVAL2": lat,
-            "CDELT1": cdelt, "CDELT2": cdelt.copy(), "CRPIX1": centre, "CRPIX2": centre.copy(),
-            "NAXIS1": n, "NAXIS2": n.copy()}
-
-
-def _square_ccd_wcs(h, t, born, life, rsun_obs, crlt_obs, crota2, size: int) -> dict[str, np.ndarray]:
-    """The square CCD patch of a server that draws ``size`` x ``size`` images, centred on the HARP."""
-    lat, lon = position(h, t, born, life)
-    r = np.asarray(rsun_obs, dtype=float)
-    b0 = np.radians(np.asarray(crlt_obs, dtype=float))
-    la, lo = np.radians(lat), np.radians(lon)
-    tx = r * np.cos(la) * np.sin(lo)  # helioprojective, arcsec (the renderer's frame)
-    ty = r * (np.cos(b0) * np.sin(la) - np.sin(b0) * np.cos(la) * np.cos(lo))
-    width = r * np.radians(_cea_width(h, life)) * np.maximum(np.cos(lo), 0.3)
-    cdelt = np.maximum(width / size, _CCD_CDELT)
-    rho = np.radians(np.asarray(crota2, dtype=float))
-    c = (size + 1) / 2.0
-    n = np.full(h.shape, size, dtype=np.int64)
-    return {"CRVAL1": np.zeros(h.shape), "CRVAL2": np.zeros(h.shape), "CDELT1": cdelt, "CDELT2": cdelt.copy(),
-            "CRPIX1": c - (np.cos(rho) * tx + np.sin(rho) * ty) / cdelt,
-            "CRPIX2": c - (-np.sin(rho) * tx + np.cos(rho) * ty) / cdelt, "NAXIS1": n, "NAXIS2": n.copy()}
 
 
 def render_patch(series: str, segment: str, keywords, shape, *, kind: str, seed: int) -> bytes:

@@ -49,14 +49,17 @@ def test_every_keyword_is_given_with_one_value_a_record():
     assert kw["NPIX"].dtype.kind == "i" and kw["NACR"].dtype.kind == "i"
 
 
-def test_relations_of_the_real_records_hold():
-    rng = np.random.default_rng(1)
-    n = 4000
+def _random_harps(seed: int, n: int, shortest_life_days: float):
+    """``n`` random HARPs (number, time, birth, lifetime) seen at a random moment of their lives."""
+    rng = np.random.default_rng(seed)
     harp = rng.integers(1, 12000, n)
-    life = rng.uniform(0.3, 16.0, n) * DAY
+    life = rng.uniform(shortest_life_days, 16.0, n) * DAY
     born = rng.uniform(3e8, 1e9, n)
-    t = born + rng.uniform(0, 1, n) * life
-    kw = sharp_keywords(harp, t, born, life, seed=3)
+    return harp, born + rng.uniform(0, 1, n) * life, born, life
+
+
+def test_relations_of_the_real_records_hold():
+    kw = sharp_keywords(*_random_harps(1, 4000, 0.3), seed=3)
     flux = kw["USFLUX"]
     # USFLUX per mH of AREA_ACR: 4.69e19 [sharp], [dabench]; 6.05e19 [solarsae].
     assert np.all((flux / kw["AREA_ACR"] > 4.3e19) & (flux / kw["AREA_ACR"] < 6.6e19))
@@ -78,13 +81,7 @@ def test_relations_of_the_real_records_hold():
 @pytest.mark.parametrize("record", ["sharp", "dabench", "solarsae"])
 def test_regions_of_a_real_records_area_have_its_values(record):
     real = SHARP_RECORDS[record]
-    rng = np.random.default_rng(7)
-    n = 200_000
-    harp = rng.integers(1, 12000, n)
-    life = rng.uniform(4.0, 16.0, n) * DAY
-    born = rng.uniform(3e8, 1e9, n)
-    t = born + rng.uniform(0, 1, n) * life
-    kw = sharp_keywords(harp, t, born, life)
+    kw = sharp_keywords(*_random_harps(7, 200_000, 4.0))
     near = np.abs(kw["AREA_ACR"] / real["AREA_ACR"] - 1) < 0.05
     assert near.sum() > 100
     for name, tolerance in (("USFLUX", 0.25), ("TOTUSJZ", 0.3), ("TOTUSJH", 0.3), ("TOTPOT", 0.5),

@@ -74,7 +74,7 @@ def test_a_cea_patch_holds_only_its_own_region():
 def test_a_ccd_patch_is_centred_on_its_harp(harp):
     # hmi.sharp_720s: CRVAL = 0 and CRPIX the disk centre in patch pixels, far outside the
     # patch, as in sunpy's hmi_sharp_magnetogram.header (CRPIX1 -1238, CROTA2 180.01).
-    from sunpy_jsocx.emulator.sharp import ccd_patch_wcs, sharp_keywords
+    from sunpy_jsocx.emulator.sharp import ccd_patch_wcs, render_patch, sharp_keywords
 
     day = 86400.0
     t, born, life = np.array([1.0e9 + 3 * day]), np.array([1.0e9]), np.array([8 * day])
@@ -84,11 +84,13 @@ def test_a_ccd_patch_is_centred_on_its_harp(harp):
     keywords = {k: str(float(v[0])) for k, v in {**wcs, **kw}.items()}
     keywords.update(CTYPE1="HPLN-TAN", CTYPE2="HPLT-TAN", CROTA2="180.01", RSUN_OBS="960.0", CRLT_OBS="3.0",
                     CRLN_OBS="100.0", T_REC="2014.01.01_00:00:00_TAI", HARPNUM=str(harp))
-    raw = render_asis("hmi.sharp_720s", "magnetogram", keywords, size=SIZE, kind="magnetogram", seed=1)
+    shape = (int(wcs["NAXIS1"][0]), int(wcs["NAXIS2"][0]))  # the HARP's box, as the server draws it
+    raw = render_patch("hmi.sharp_720s", "magnetogram", keywords, shape, kind="magnetogram", seed=1)
     with fits.open(io.BytesIO(raw)) as hdul:
         data = hdul[1].data.astype(float)
+    assert data.shape == shape[::-1]
     assert abs(float(wcs["CRPIX1"][0])) > SIZE or abs(float(wcs["CRPIX2"][0])) > SIZE / 4
     ys, xs = np.nonzero(np.abs(data) > 0.5 * np.abs(data).max())
     assert len(xs) > 3
-    centre = (SIZE - 1) / 2
-    assert abs(xs.mean() - centre) < 0.2 * SIZE and abs(ys.mean() - centre) < 0.2 * SIZE
+    (nx, ny) = shape
+    assert abs(xs.mean() - (nx - 1) / 2) < 0.2 * nx and abs(ys.mean() - (ny - 1) / 2) < 0.2 * ny

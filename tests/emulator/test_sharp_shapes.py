@@ -34,9 +34,8 @@ def real(name: str) -> fits.Header:
     return fits.Header.fromstring("".join(line.rstrip().ljust(80) for line in lines if line.strip()))
 
 
-def store(image_size: int, shaped: bool = True) -> RecordStore:
-    return RecordStore(load_catalog(), seed=2, offline_before=0.0, now=lambda: NOW, image_size=image_size,
-                       patch_shapes=shaped)
+def store(image_size: int) -> RecordStore:
+    return RecordStore(load_catalog(), seed=2, offline_before=0.0, now=lambda: NOW, image_size=image_size)
 
 
 def _one(s: RecordStore, ds: str):
@@ -123,11 +122,6 @@ def test_a_ccd_patch_narrows_towards_the_limb():
     centre, limb = np.argmin(np.abs(lon)), np.argmax(np.abs(lon))
     assert nx[limb] < 0.8 * nx[centre]
     assert np.all(s.values(b, "CDELT1") == s.values(b, "CDELT1")[0])  # one pixel scale for the HARP's life
-
-
-def test_without_patch_shapes_patches_stay_square():
-    _, kw, shape = _one(store(128, shaped=False), f"hmi.sharp_cea_720s[11465][{WHEN}]")
-    assert shape == (128, 128) and kw["CRPIX1"] == kw["CRPIX2"] == 64.5
 
 
 def _record_keywords(s, b):
