@@ -303,6 +303,16 @@ def _served(ncol, nrow, size: int):
     return np.maximum(np.round(ncol / f), 1).astype(np.int64), np.maximum(np.round(nrow / f), 1).astype(np.int64), f
 
 
+def _patch_box(harp, t, born, life, size: int):
+    """The HARP numbers, their boxes' centres (lat, lon) and sizes (deg) for a patch of at most ``size`` pixels."""
+    h = np.asarray(harp, dtype=np.int64)
+    if int(size) <= 0:
+        raise ValueError(f"size must be a positive number of pixels, not {size}")
+    lat, lon = box_centre(h, t, born, life)
+    width, height = harp_box(h, life)
+    return h, lat, lon, width, height
+
+
 def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndarray]:
     """
     WCS keywords and shape of a CEA SHARP patch of at most ``size`` pixels along its longer side.
@@ -328,11 +338,7 @@ def cea_patch_wcs(harp, t, born, life, crln_obs, size: int) -> dict[str, np.ndar
     dict of str to numpy.ndarray
         ``CRVAL1``, ``CRVAL2``, ``CDELT1``, ``CDELT2``, ``CRPIX1``, ``CRPIX2``, ``NAXIS1``, ``NAXIS2``.
     """
-    h = np.asarray(harp, dtype=np.int64)
-    if int(size) <= 0:
-        raise ValueError(f"size must be a positive number of pixels, not {size}")
-    lat, lon = box_centre(h, t, born, life)
-    width, height = harp_box(h, life)
+    h, lat, lon, width, height = _patch_box(harp, t, born, life, size)
     ncol = np.round(np.round(width * 1e3) / 1e3 / _CEA_CDELT)  # sharp.c findPosition
     nrow = np.round(np.round(height * 1e3) / 1e3 / _CEA_CDELT)
     nx, ny, f = _served(ncol, nrow, size)
@@ -412,11 +418,7 @@ def ccd_patch_wcs(harp, t, born, life, rsun_obs, crlt_obs, crota2, size: int) ->
     dict of str to numpy.ndarray
         ``CRVAL1``, ``CRVAL2``, ``CDELT1``, ``CDELT2``, ``CRPIX1``, ``CRPIX2``, ``NAXIS1``, ``NAXIS2``.
     """
-    h = np.asarray(harp, dtype=np.int64)
-    if int(size) <= 0:
-        raise ValueError(f"size must be a positive number of pixels, not {size}")
-    lat, lon = box_centre(h, t, born, life)
-    width, height = harp_box(h, life)
+    h, lat, lon, width, height = _patch_box(harp, t, born, life, size)
     rect = ccd_box((lon - width / 2, lon + width / 2), (lat - height / 2, lat + height / 2), rsun_obs,
                    crlt_obs, crota2)
     # the pixel scale of the HARP's life: that of its box at central meridian, seen at 1 AU
