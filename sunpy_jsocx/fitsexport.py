@@ -601,9 +601,10 @@ def _drms_cards(keywords: Mapping[str, object], keyword_defs: Sequence[Mapping],
         keyword = fits_name if fits_name not in used else f"HIERARCH {name}"
         used.add(fits_name)
         full_comment = _with_units(comment, units, fits_value[0] == "null")
-        out.append((fits_name if keyword == fits_name else name.upper(),
-                    _value_cards(keyword, _export_value(fits_value), full_comment),
-                    _value_cards(keyword, fits_value, full_comment)))
+        summed = _value_cards(keyword, fits_value, full_comment)
+        exported_value = _export_value(fits_value)  # the same value but for floats: no second formatting
+        exported = summed if exported_value is fits_value else _value_cards(keyword, exported_value, full_comment)
+        out.append((fits_name if keyword == fits_name else name.upper(), exported, summed))
     return out
 
 
