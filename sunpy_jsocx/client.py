@@ -403,6 +403,9 @@ class JSOCXClient(BaseClient):
             not JSOC's (``JSOC_YYYYMMDD_NNN``) is refused before anything is sent.
         path : str, optional
             Directory or template (``{file}``) for the files.
+        progress : bool or callable
+            As for `fetch`: one bar over all the exports, or a function of a
+            `~sunpy_jsocx.progress.FetchProgress`.
         timeout : float, optional
             Seconds to wait for each export at most; an export still staging then is
             reported in the results' errors, and ``Fido.fetch(results)`` picks it up again.
@@ -438,7 +441,7 @@ class JSOCXClient(BaseClient):
 
     # ------------------------------------------------------------------ fetch
     def fetch(self, query_results, *, path=None, downloader=None, wait: bool = True, overwrite=False,
-              progress: bool = True, method: str | None = None, protocol: str | None = None,
+              progress=True, method: str | None = None, protocol: str | None = None,
               force_export: bool = False, max_conn: int = 1, max_splits: int = 1, timeout: float | None = None,
               **kwargs):
         """
@@ -462,8 +465,12 @@ class JSOCXClient(BaseClient):
             return None.
         overwrite : bool or str
             As for parfive.
-        progress : bool
-            Show progress bars.
+        progress : bool or callable
+            True: one progress bar over the whole fetch (files, bytes, byte rate, exports,
+            time left), however many exports it takes. A function: called with a
+            `~sunpy_jsocx.progress.FetchProgress` after every file instead (on the
+            download thread, so keep it quick; what it raises stops the fetch). False:
+            neither.
         method, protocol : str, optional
             Override the query's ``a.jsocx.Method`` / ``a.jsocx.Protocol``.
         force_export : bool

@@ -26,6 +26,7 @@ import asyncio
 import os
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ from sunpy import log
 from sunpy_jsocx.integrity import file_problem, fits_problem
 from sunpy_jsocx.transport import USER_AGENT
 
-__all__ = ["DownloadItem", "download_files", "clean_stale_parts", "RETRIES", "RETRY_BACKOFF", "BIG_FILE"]
+__all__ = ["DownloadItem", "DownloadSession", "download_files", "clean_stale_parts", "RETRIES", "RETRY_BACKOFF",
+           "BIG_FILE"]
 
 #: Extra attempts for a file that failed transiently.
 RETRIES = 2
@@ -161,13 +163,15 @@ class _Received:
     tmp: Path
     expected: int | None
     body: bytes | None = None
+    #: Bytes received.
+    size: int = 0
 
 
 def _env_proxy(url: str) -> tuple[object | None, object | None]:
     """
     The proxy (and its credentials) the environment gives for ``url``'s scheme and host, as
     aiohttp's ``trust_env`` finds it (``HTTP(S)_PROXY``, ``NO_PROXY``, ``.netrc``); (None, None)
-    for none. `_run` asks once per scheme and host, not once per file as ``trust_env`` does
+    for none. A `DownloadSession` asks once per scheme and host, not once per file as ``trust_env`` does
     (which costs about 0.7 ms a request: a tenth of a small file's time in a bulk job).
     """
     from aiohttp.helpers import get_env_proxy_for_url
@@ -229,7 +233,7 @@ async def _receive(session: aiohttp.ClientSession, item: DownloadItem, overwrite
                     bar.close()
             if expected is not None and size != expected:
                 raise _Transient(f"truncated download of {item.url}: {size} of {expected} bytes")
-        return _Received(tmp, expected, body)
+        return _Received(tmp, expected, body, size)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -285,87 +289,239 @@ def _failure(item: DownloadItem, error: BaseException) -> BaseException:
     return error
 
 
-async def _run(items: Sequence[DownloadItem], max_conn: int, progress: bool, overwrite,
-               sleep, on_done=None) -> parfive.Results:
-    from tqdm.auto import tqdm
+class _Stop(Exception):
+    """What the caller's code raised on the download thread, to be raised again in the caller's."""
 
-    from sunpy_jsocx.recordcache import record_cache
+    def __init__(self, error: BaseException):
+        super().__init__(repr(error))
+        self.error = error
 
-    cache = record_cache()
-    results = parfive.Results()
-    for folder in {Path(item.path).parent for item in items}:
-        clean_stale_parts(folder)
-    connector = aiohttp.TCPConnector(limit=max_conn, limit_per_host=max_conn)
-    timeout = aiohttp.ClientTimeout(total=None, sock_read=300, sock_connect=60)
-    sem = asyncio.Semaphore(max_conn)
-    bar = tqdm(total=len(items), unit="file", desc="Files Downloaded", disable=not progress)
 
-    finishing = asyncio.Semaphore(FINISHING)
-    placed: dict[int, str] = {}  # item index -> path, reported in the items' order
+def _caller(fn, *args, anything: bool = False) -> None:
+    """
+    Call the caller's code (a fetch's manifest, a progress function) on the download thread.
+    An interruption (KeyboardInterrupt, SystemExit) it raises, or with ``anything`` any error,
+    stops the batch and goes on in the caller's thread: raised here it would stop the event
+    loop and leave the caller waiting.
+    """
+    try:
+        fn(*args)
+    except (KeyboardInterrupt, SystemExit) as e:
+        raise _Stop(e) from None
+    except Exception as e:
+        if anything:
+            raise _Stop(e) from None
+        raise
 
-    proxies: dict[tuple[str, str], tuple] = {}
 
-    def proxy_for(url: str) -> tuple:
+class DownloadSession:
+    """
+    The download connection of a whole job: every batch of files goes over it.
+
+    A fetch downloads in batches (the files that need no export, then each export's files as
+    it is ready); one session for all of them keeps one connection (``max_conn`` at most)
+    from the first file to the last, instead of a new one per export. Its event loop runs in
+    a thread of its own, so the session works the same from a script and from a notebook's
+    running loop. Use it as a context manager; `download` may be called any number of times.
+
+    Parameters
+    ----------
+    max_conn
+        Connections at once (JSOC asks for one).
+    progress
+        Without a ``tracker``: a progress bar per batch of files (and one per file of
+        `BIG_FILE` bytes or more).
+    overwrite
+        As for parfive: False keeps a file already there (once it verifies), True
+        replaces it, ``"unique"`` writes beside it under a new name.
+    sleep
+        Coroutine function used for the pause before a retry (inject one in tests).
+    tracker
+        A `sunpy_jsocx.progress.FetchTracker` counting files and bytes over the whole job;
+        the per-batch bar is then left out.
+    """
+
+    def __init__(self, *, max_conn: int = 1, progress: bool = True, overwrite=False, sleep=None,
+                 tracker=None):
+        self.max_conn = max(1, int(max_conn))
+        self.progress = bool(progress)
+        self.overwrite = overwrite
+        self.sleep = sleep or pause
+        self.tracker = tracker
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], tuple] = {}
+
+    def __enter__(self) -> DownloadSession:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, name="jsocx-downloads", daemon=True)
+        self._thread.start()
+        ready.wait()
+        self._loop = loop
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection and stop the session's thread."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        try:
+            if self._session is not None:
+                asyncio.run_coroutine_threadsafe(self._session.close(), loop).result(timeout=30)
+        except Exception as e:  # noqa: BLE001 (closing is best effort: the files are in place already)
+            log.debug(f"closing the download connection failed: {e}")
+        finally:
+            self._session = None
+            loop.call_soon_threadsafe(loop.stop)
+            self._thread.join(timeout=30)
+            if not self._thread.is_alive():
+                loop.close()
+
+    def download(self, items: Sequence[DownloadItem], on_done=None) -> parfive.Results:
+        """
+        Download ``items`` over the session's connection; returns `parfive.Results`, in the
+        items' order. ``on_done(item, path)`` is called as soon as each file is in place (a
+        fetch's job manifest records it), on the session's thread: keep it quick.
+        """
+        if not items:
+            return parfive.Results()
+        if self._loop is None:
+            raise RuntimeError("a DownloadSession downloads only inside its with block")
+        finished = threading.Event()
+
+        async def guarded():
+            try:
+                return await self._batch(items, on_done)
+            finally:
+                finished.set()
+
+        future = asyncio.run_coroutine_threadsafe(guarded(), self._loop)
+        try:
+            return future.result()
+        except _Stop as stop:
+            raise stop.error from None
+        except BaseException:
+            # Interrupted here (Ctrl-C): stop the downloads, and let them clean up their
+            # temporary files, before the interruption goes on.
+            future.cancel()
+            finished.wait(timeout=30)
+            raise
+
+    def _proxy_for(self, url: str) -> tuple:
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc)
-        if key not in proxies:
-            proxies[key] = _env_proxy(url)
-        return proxies[key]
+        if key not in self._proxies:
+            self._proxies[key] = _env_proxy(url)
+        return self._proxies[key]
 
-    async def attempt(session, item) -> str:
-        # The connection is held while a response is read, and no longer: the file is
-        # verified and written in a worker thread while the next one arrives (at most
-        # FINISHING of them at once, so that received files do not pile up in memory).
-        async with sem:
-            got = await _receive(session, item, overwrite, progress, proxy_for(item.url))
-            if isinstance(got, str):
-                return got
-            await finishing.acquire()
-        try:
-            return await asyncio.to_thread(_finish, item, got, overwrite)
-        finally:
-            finishing.release()
+    async def _connection(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self.max_conn, limit_per_host=self.max_conn)
+            timeout = aiohttp.ClientTimeout(total=None, sock_read=300, sock_connect=60)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False,
+                                                  headers={"User-Agent": USER_AGENT})
+        return self._session
 
-    async def one(session, index, item):
-        for n in range(RETRIES + 1):
+    async def _batch(self, items: Sequence[DownloadItem], on_done=None) -> parfive.Results:
+        from tqdm.auto import tqdm
+
+        from sunpy_jsocx.recordcache import record_cache
+
+        session = await self._connection()
+        overwrite, sleep, tracker = self.overwrite, self.sleep, self.tracker
+        cache = record_cache()
+        results = parfive.Results()
+        for folder in {Path(item.path).parent for item in items}:
+            clean_stale_parts(folder)
+        sem = asyncio.Semaphore(self.max_conn)
+        bar = tqdm(total=len(items), unit="file", desc="Files Downloaded",
+                   disable=not self.progress or tracker is not None)
+        big_bars = self.progress
+        finishing = asyncio.Semaphore(FINISHING)
+        placed: dict[int, str] = {}  # item index -> path, reported in the items' order
+
+        async def attempt(item) -> tuple[str, int]:
+            # The connection is held while a response is read, and no longer: the file is
+            # verified and written in a worker thread while the next one arrives (at most
+            # FINISHING of them at once, so that received files do not pile up in memory).
+            async with sem:
+                got = await _receive(session, item, overwrite, big_bars, self._proxy_for(item.url))
+                if isinstance(got, str):
+                    return got, 0
+                await finishing.acquire()
             try:
-                path = await attempt(session, item)
-                placed[index] = path
-                if on_done is not None:
-                    on_done(item, path)
-                if cache is not None and item.cache_key:
-                    await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True,
-                                            name=item.cache_name)
-                break
-            except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
-                if n == RETRIES:
-                    results.add_error(str(item.path), item.url, _failure(item, e))
-                else:
-                    log.debug(f"download of {item.url} failed ({e}); trying again")
-                    # The pause holds the connection's turn, so nothing else is asked of the server
-                    # meanwhile; the retry then queues behind the files already waiting.
-                    async with sem:
-                        await sleep(RETRY_BACKOFF * (n + 1))
-            except Exception as e:  # noqa: BLE001 (HTTP 404, transform errors): reported, not retried
-                results.add_error(str(item.path), item.url, _failure(item, e))
-                break
-        bar.update(1)
+                return await asyncio.to_thread(_finish, item, got, overwrite), got.size
+            finally:
+                finishing.release()
 
-    try:
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False,
-                                         headers={"User-Agent": USER_AGENT}) as session:
-            await asyncio.gather(*(one(session, i, item) for i, item in enumerate(items)))
-    finally:
-        bar.close()
-        for i in sorted(placed):
-            results.append(path=placed[i], url=items[i].url)
-    return results
+        async def one(index, item):
+            nbytes = None  # set once the file is in place
+            for n in range(RETRIES + 1):
+                try:
+                    path, got = await attempt(item)
+                    placed[index] = path
+                    if on_done is not None:
+                        _caller(on_done, item, path)
+                    if cache is not None and item.cache_key:
+                        await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True,
+                                                name=item.cache_name)
+                    nbytes = got
+                    break
+                except _Stop:
+                    raise
+                except (TimeoutError, _Transient, aiohttp.ClientError, ConnectionError) as e:
+                    if n == RETRIES:
+                        results.add_error(str(item.path), item.url, _failure(item, e))
+                        if tracker is not None:
+                            tracker.fail()
+                    else:
+                        log.debug(f"download of {item.url} failed ({e}); trying again")
+                        # The pause holds the connection's turn, so nothing else is asked of the server
+                        # meanwhile; the retry then queues behind the files already waiting.
+                        async with sem:
+                            await sleep(RETRY_BACKOFF * (n + 1))
+                except Exception as e:  # noqa: BLE001 (HTTP 404, transform errors): reported, not retried
+                    results.add_error(str(item.path), item.url, _failure(item, e))
+                    if tracker is not None:
+                        tracker.fail()
+                    break
+            bar.update(1)
+            if tracker is not None and nbytes is not None:
+                _caller(tracker.done, nbytes, anything=True)
+
+        tasks = [asyncio.ensure_future(one(i, item)) for i, item in enumerate(items)]
+        try:
+            await asyncio.gather(*tasks)
+        except _Stop:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        finally:
+            bar.close()
+            for i in sorted(placed):
+                results.append(path=placed[i], url=items[i].url)
+        return results
 
 
 def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress: bool = True,
                    overwrite=False, sleep=None, on_done=None) -> parfive.Results:
     """
     Download files over at most ``max_conn`` connections; returns `parfive.Results`.
+
+    One `DownloadSession` for these files alone; a fetch keeps one session for all its
+    batches.
 
     Parameters
     ----------
@@ -382,7 +538,7 @@ def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress
         Coroutine function used for the pause before a retry (inject one in tests).
     on_done
         ``on_done(item, path)`` is called as soon as each file is in place (a fetch's
-        job manifest records it), on the downloads' event loop: keep it quick.
+        job manifest records it), on the download thread: keep it quick.
 
     Examples
     --------
@@ -397,13 +553,5 @@ def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress
     """
     if not items:
         return parfive.Results()
-    coro = _run(items, max(1, int(max_conn)), progress, overwrite, sleep or pause, on_done)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    # Called from a running loop (a notebook): run in a helper thread with its own loop.
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    with DownloadSession(max_conn=max_conn, progress=progress, overwrite=overwrite, sleep=sleep) as session:
+        return session.download(items, on_done)

@@ -45,10 +45,11 @@ from sunpy import log
 from sunpy_jsocx import jsoctime, transport
 from sunpy_jsocx import recordset as _recordset
 from sunpy_jsocx.addresslock import AddressLock
-from sunpy_jsocx.download import DownloadItem, download_files
+from sunpy_jsocx.download import DownloadItem, DownloadSession
 from sunpy_jsocx.export import NOTFOUND_RETRIES, PENDING, ExportFailed, ExportRequest, check_timeout, pending_ids
 from sunpy_jsocx.integrity import file_problem
 from sunpy_jsocx.manifest import GONE_AFTER, JobManifest, parse_ranges, part_key, ranges
+from sunpy_jsocx.progress import FetchTracker, check_progress
 from sunpy_jsocx.recordcache import cache_key, record_cache
 from sunpy_jsocx.transport import JSOCError, connection
 
@@ -262,7 +263,7 @@ class FetchPlan:
         self.timeout = check_timeout(timeout)
         self.path = path
         self.overwrite = overwrite
-        self.progress = progress
+        self.progress = check_progress(progress)
         self.max_conn = max_conn
         self.max_splits = max_splits
         self.sleep = sleep  # None: sunpy_jsocx.transport.pause
@@ -280,6 +281,10 @@ class FetchPlan:
         self._holding: dict[int, AddressLock] = {}  # id(request) -> the lock held until it is done
         self._expect: dict[tuple[str, int], int] = {}  # (part, recnum) -> files of it still to come
         self._notfound: dict[str, int] = {}
+        #: While `run` runs: the download connection of the whole job, and its progress.
+        self._session: DownloadSession | None = None
+        self._tracker: FetchTracker | None = None
+        self._listed: dict[int, int] = {}  # id(export group or staged request) -> files it listed
 
     # ---------------------------------------------------------------- building
     def add_rows(self, table, *, method=None, protocol=None, force_export=False) -> None:
@@ -790,8 +795,7 @@ class FetchPlan:
                 self._completed(item.job[0], tuple(item.job[1]), path)
 
         try:
-            got = download_files(items, max_conn=self.max_conn, progress=self.progress, overwrite=self.overwrite,
-                                 on_done=done)
+            got = self._session.download(items, on_done=done)  # the job's connection (see run)
         finally:
             if self.manifest is not None:
                 self.manifest.save()
@@ -835,9 +839,17 @@ class FetchPlan:
         results = parfive.Results()
         if self.manifest is None:
             self.manifest = self._open_manifest()
+        # One progress over the whole job, and one download connection for all its batches.
+        tracker = FetchTracker(self.progress) if self.progress else None
         try:
-            self._run(results)
+            with DownloadSession(max_conn=self.max_conn, progress=self.progress is True, overwrite=self.overwrite,
+                                 tracker=tracker) as session:
+                self._session, self._tracker, self._listed = session, tracker, {}
+                self._run(results)
         finally:
+            self._session = self._tracker = None
+            if tracker is not None:
+                tracker.close()
             if self.manifest is not None:
                 self.manifest.save()
         if self.manifest is not None and not results.errors:
@@ -967,6 +979,14 @@ class FetchPlan:
         if self.progress and (direct or exports):
             log.info(f"{len(direct)} files to download from JSOC storage"
                      + (f", and {exports} export(s) to wait for" if exports else ""))
+        if self._tracker is not None:
+            with self._tracker.held() as t:
+                # Done before (the job's manifest, the record cache) or failed already, then the rest.
+                t.expect("there", len(results) + len(results.errors))
+                t.done(files=len(results))
+                t.fail(len(results.errors))
+                t.expect("direct", len(direct))
+                self._track_exports()
         self._download(results, direct)
         # 2. Exports picked up by id.
         for req in self.staged:
@@ -981,7 +1001,9 @@ class FetchPlan:
                 continue
             self._done_with(req)
             before = len(results.errors)
-            self._download(results, self._export_items(results, req))
+            items = self._export_items(results, req)
+            self._track_exports(req, len(items))
+            self._download(results, items)
             if len(results.errors) == before and req.id and req.group is None:
                 self._collected(req.id)
         # 3. Our exports, one at a time; the next is submitted while the last one's files download.
@@ -1009,9 +1031,38 @@ class FetchPlan:
                     self._submit(following)
                 except (ExportFailed, JSOCError, TimeoutError, ValueError):
                     pass  # reported when its turn comes
-            self._download(results, self._export_items(results, req))
+            before = len(results.errors)
+            items = self._export_items(results, req)
+            self._track_exports(group, len(items) if len(results.errors) == before else None)
+            self._download(results, items)
+
+    def _track_exports(self, listed=None, files: int | None = None) -> None:
+        """
+        Tell the job's progress what the exports will bring: the files each listed (``listed``,
+        an export group or a staged request, has just listed ``files``; None if it failed,
+        whose estimate then counts as failed), and records × segments for those still to come.
+        """
+        t = self._tracker
+        if t is None:
+            return
+        if listed is not None:
+            estimate = _files_expected(listed) if isinstance(listed, _ExportGroup) else 0
+            self._listed[id(listed)] = estimate if files is None else files
+            if files is None:
+                t.fail(estimate)
+        total = done = 0
+        for part in [*self.groups.values(), *self.staged]:
+            n = self._listed.get(id(part))
+            if n is None:
+                total += _files_expected(part) if isinstance(part, _ExportGroup) else 0
+            else:
+                total, done = total + n, done + 1
+        t.expect("exports", total)
+        t.set_exports(done, len(self.groups) + len(self.staged))
 
     def _fail_group(self, results: parfive.Results, group: _ExportGroup, error: BaseException) -> None:
+        if self._tracker is not None:
+            self._track_exports(group, None)
         redo = self._sub_plan()
         req = group.request
         if req is not None and req.id and isinstance(error, TimeoutError):
@@ -1022,6 +1073,13 @@ class FetchPlan:
         ds = _recordset.records_recordset(group.info, sorted(group.recnums), group.segments)
         url = f"{connection(group.server).cgi}jsoc_fetch?op=exp_request&ds={quote(ds)}"
         self._fail(results, self._where(next(iter(group.rows.values()), None)), url, error, redo)
+
+
+def _files_expected(group: _ExportGroup) -> int:
+    """The files an export of the group will list, as far as is known before it does."""
+    if group.method.endswith("-tar") or group.protocol.split(",", 1)[0].lower() in ("mp4", "mpg"):
+        return 1
+    return len(group.recnums) * max(1, len(group.segments))
 
 
 def _status_url(req: ExportRequest) -> str:

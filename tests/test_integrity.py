@@ -199,7 +199,7 @@ def test_concurrent_writers_of_one_file_use_their_own_temporary_files(tmp_path):
 
     from aiohttp import web
 
-    from sunpy_jsocx.download import _run
+    from sunpy_jsocx.download import DownloadSession
 
     body = _astropy_fits()
     half = len(body) // 2
@@ -235,8 +235,11 @@ def test_concurrent_writers_of_one_file_use_their_own_temporary_files(tmp_path):
         port = site._server.sockets[0].getsockname()[1]
         item = DownloadItem(f"http://127.0.0.1:{port}/x.fits", target)
         try:
-            return await asyncio.gather(_run([item], 1, False, True, asyncio.sleep),
-                                        _run([item], 1, False, True, asyncio.sleep), watch())
+            # Two writers, each with a connection (and a download thread) of its own.
+            with DownloadSession(progress=False, overwrite=True) as one, \
+                    DownloadSession(progress=False, overwrite=True) as two:
+                return await asyncio.gather(asyncio.to_thread(one.download, [item]),
+                                            asyncio.to_thread(two.download, [item]), watch())
         finally:
             await runner.cleanup()
 
