@@ -75,6 +75,8 @@ class DownloadItem:
     cache_name: str | None = None
     #: What the fetch's job manifest knows the file as (`sunpy_jsocx.manifest`), a (part, record numbers) pair.
     job: tuple | None = None
+    #: More record cache keys for the file, found from the file once it is in place (path -> keys).
+    cache_aliases: Callable[[Path], list[str]] | None = None
 
 
 class _Transient(Exception):
@@ -289,6 +291,15 @@ def _failure(item: DownloadItem, error: BaseException) -> BaseException:
     return error
 
 
+def _keep(cache, item: DownloadItem, path: Path) -> None:
+    """Put a file just verified and placed into the record cache, under each of its keys."""
+    keys = [item.cache_key]
+    if item.cache_aliases is not None:
+        keys += [k for k in item.cache_aliases(path) if k not in keys]
+    for key in keys:
+        cache.put(key, path, verified=True, name=item.cache_name)
+
+
 class _Stop(Exception):
     """What the caller's code raised on the download thread, to be raised again in the caller's."""
 
@@ -474,8 +485,7 @@ class DownloadSession:
                     if on_done is not None:
                         _caller(on_done, item, path)
                     if cache is not None and item.cache_key:
-                        await asyncio.to_thread(cache.put, item.cache_key, Path(path), verified=True,
-                                                name=item.cache_name)
+                        await asyncio.to_thread(_keep, cache, item, Path(path))
                     nbytes = got
                     break
                 except _Stop:

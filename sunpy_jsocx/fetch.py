@@ -80,6 +80,8 @@ class _Download:
     # The job part (sunpy_jsocx.manifest) and the record numbers whose file this is.
     part: str | None = None
     recnums: tuple[int, ...] = ()
+    # More record cache keys, read from the file once it is in place (an export fetched by its id).
+    cache_aliases: Callable[[Path], list[str]] | None = None
 
 
 @dataclass
@@ -619,11 +621,13 @@ class FetchPlan:
             if req.protocol == "as-is" and "/" in f.url.split("://", 1)[1] and group is not None:
                 name = _direct_name(group.info, key, fields["segment"], f.filename)
             recnum = group.names.get(key) if group is not None else None
-            ckey = None
+            ckey = aliases = None
             if recnum is not None and segment:
                 ckey = group.cache_key(recnum, segment)
+            elif group is None:
+                ckey, aliases = _by_id_keys(req, f)
             out.append(_Download(f.url, name, fields, cache_key=ckey, part=part,
-                                 recnums=() if recnum is None else (recnum,)))
+                                 recnums=() if recnum is None else (recnum,), cache_aliases=aliases))
         return out
 
     def _record_keywords(self, items: list[_Download]) -> dict[tuple[str, str], dict[str, str]]:
@@ -673,7 +677,8 @@ class FetchPlan:
                                              primekeys=primekeys)
 
             out.append(DownloadItem(d.url, target, transform, d.cache_key, d.filename if d.cache_key else None,
-                                    job=(d.part, d.recnums) if d.part is not None else None))
+                                    job=(d.part, d.recnums) if d.part is not None else None,
+                                    cache_aliases=d.cache_aliases))
         return out
 
     def _from_cache(self, results: parfive.Results) -> list[_Download]:
@@ -694,6 +699,27 @@ class FetchPlan:
         served = len(self.direct) - len(rest)
         if served and self.progress:
             log.info(f"{served} file(s) from the record cache ({cache.root}), no request made for them")
+        return rest
+
+    def _cached_items(self, results: parfive.Results, items: list[DownloadItem]) -> list[DownloadItem]:
+        """Put in place the items the record cache holds (no request); return the rest."""
+        cache = record_cache()
+        if cache is None:
+            return items
+        rest = []
+        for item in items:
+            target = Path(item.path)
+            if item.cache_key and (self.overwrite is True or not target.exists()) and cache.get(item.cache_key, target):
+                results.append(path=str(target), url=item.url)
+                if item.job is not None:
+                    self._completed(item.job[0], tuple(item.job[1]), target)
+                if self._tracker is not None:
+                    self._tracker.done()
+                continue
+            rest.append(item)
+        if len(rest) < len(items) and self.progress:
+            log.info(f"{len(items) - len(rest)} file(s) from the record cache ({cache.root}), no request made "
+                     "for them")
         return rest
 
     def _exports_from_cache(self, results: parfive.Results) -> None:
@@ -1003,7 +1029,7 @@ class FetchPlan:
             before = len(results.errors)
             items = self._export_items(results, req)
             self._track_exports(req, len(items))
-            self._download(results, items)
+            self._download(results, self._cached_items(results, items))
             if len(results.errors) == before and req.id and req.group is None:
                 self._collected(req.id)
         # 3. Our exports, one at a time; the next is submitted while the last one's files download.
@@ -1073,6 +1099,27 @@ class FetchPlan:
         ds = _recordset.records_recordset(group.info, sorted(group.recnums), group.segments)
         url = f"{connection(group.server).cgi}jsoc_fetch?op=exp_request&ds={quote(ds)}"
         self._fail(results, self._where(next(iter(group.rows.values()), None)), url, error, redo)
+
+
+def _by_id_keys(req: ExportRequest, f) -> tuple[str | None, Callable[[Path], list[str]] | None]:
+    """
+    The record cache's keys of a file of an export fetched by its id alone: the export's own
+    (its id, when and where JSOC made it, the file's name), and for a plain ``fits`` export the
+    record's, read from the file (`sunpy_jsocx.recordcache.record_keys_of_fits`).
+    """
+    from sunpy_jsocx.recordcache import export_file_key, record_keys_of_fits
+
+    protocol = req.protocol.strip().lower()
+    if req.method not in ("url", "url_quick") or protocol.split(",", 1)[0] in ("mp4", "mpg") or not req.id:
+        return None, None
+    made, folder = str(req._answer.get("exptime") or ""), str(req._answer.get("dir") or "")
+    if not (made or folder):
+        return None, None
+    server = req._conn.url
+    key = export_file_key(server, req.id, made, folder, f.filename)
+    if protocol != "fits" or "_mod[" in f.record:
+        return key, None
+    return key, lambda path: record_keys_of_fits(path, server, protocol)
 
 
 def _files_expected(group: _ExportGroup) -> int:

@@ -27,10 +27,15 @@ Configuration (environment):
 * ``JSOCX_RECORD_CACHE_GB``: size limit (default 20); the least recently used
   files are removed past it.
 
-Not cached: ``url-tar`` exports (one tar of many records), ``mp4`` movies (one
-file of many records), and the files of an export fetched by its id alone
-(``get_request``, ``python -m sunpy_jsocx get ID``), whose listing names records but
-not their record numbers; a fetch of those asks JSOC each time.
+The files of an export fetched by its id alone (``get_request``, ``python -m
+sunpy_jsocx get ID``), whose listing names records but not their record numbers, are
+kept under the export's id and file name (`export_file_key`): fetching the same id again,
+into any folder, asks JSOC for its listing only. A plain ``fits`` export's file is also
+kept under its record's key, read from the ``DRMS_ID`` card JSOC writes into it
+(`record_keys_of_fits`), so that a later search and fetch of the record finds it.
+
+Not cached: ``url-tar`` exports (one tar of many records) and ``mp4`` movies (one
+file of many records).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ def _temporary(path: Path) -> Path:
 
     return temporary(path)
 
-__all__ = ["RecordCache", "record_cache", "cache_key"]
+__all__ = ["RecordCache", "record_cache", "cache_key", "export_file_key", "record_keys_of_fits"]
 
 DEFAULT_LIMIT_GB = 20.0
 
@@ -80,6 +85,49 @@ def cache_key(server: str, series: str, recnum: int, segment: str, protocol: str
         parts.append(processing)
     text = "|".join(parts)
     return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def export_file_key(server: str, requestid: str, made: str, folder: str, filename: str) -> str:
+    """
+    The key of one file of one export, for files fetched by the export's id alone, whose
+    listing names records but not record numbers. An export's files never change, and
+    JSOC never reuses a request id; an emulator restarted on the same port does (its ids
+    start again at ``_001``), so ``made`` (the index's ``exptime``, to the second) and
+    ``folder`` (its ``dir``) are part of the key too.
+
+    Examples
+    --------
+    >>> export_file_key("http://jsoc.stanford.edu", "JSOC_20200410_003", "2020.04.10_00:14:11_UT",
+    ...                 "/SUM66/D1278070722/S00000", "hmi.m_45s.20120101_010130_TAI.2.magnetogram.fits")[:12]
+    '93a7151aae61'
+    """
+    text = "|".join(["export", server.rstrip("/").lower(), requestid, made, folder, filename])
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def record_keys_of_fits(path: Path, server: str, protocol: str) -> list[str]:
+    """
+    The record keys of a FITS file that JSOC exported, read from its ``DRMS_ID`` cards
+    (``series:recnum:segment``, which JSOC's export writes into every file): a file fetched
+    by its export's id then serves later fetches of its record too. Nothing for a file
+    without them, or made by processing (a ``_mod`` series).
+    """
+    from astropy.io import fits
+
+    keys = []
+    try:
+        with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
+            for hdu in hdul:
+                drms_id = hdu.header.get("DRMS_ID")
+                if not isinstance(drms_id, str):
+                    continue
+                series, _, rest = drms_id.partition(":")
+                recnum, _, segment = rest.partition(":")
+                if series and recnum.isdigit() and segment and not series.lower().endswith("_mod"):
+                    keys.append(cache_key(server, series, int(recnum), segment, protocol))
+    except (OSError, ValueError):
+        return []
+    return sorted(set(keys))
 
 
 @dataclass

@@ -25,6 +25,7 @@ from sunpy.net import attrs as a
 
 from sunpy_jsocx import JSOCXClient, transport
 from sunpy_jsocx.addresslock import AddressLock
+from sunpy_jsocx.download import FINISHING
 from sunpy_jsocx.emulator import JSOCEmulator
 from sunpy_jsocx.fetch import FetchPlan
 from sunpy_jsocx.integrity import file_problem
@@ -279,8 +280,12 @@ def test_a_fetch_killed_at_any_point_finishes_on_the_same_command(tmp_path, refe
     assert exports == ref_stats["exports_created"], "no export is made twice"
     assert after["requests"].get("jsoc_fetch:exp_status", 0) >= 1, "recorded exports are picked up by id"
     served = before["files_served"] + after["files_served"]
-    assert served <= ref_stats["files_served"] + 1, "no complete file is downloaded again (one in flight may be)"
-    assert before["bytes_served"] + after["bytes_served"] <= 1.05 * ref_stats["bytes_served"] + 60_000
+    # In flight when killed: the file being received, and up to FINISHING received files being verified
+    # and written while the connection brings the next (sunpy_jsocx.download). Nothing placed is fetched again.
+    in_flight = 1 + FINISHING
+    assert served <= ref_stats["files_served"] + in_flight, "no complete file is downloaded again"
+    biggest = max(len(body) for body in ref_files.values())
+    assert before["bytes_served"] + after["bytes_served"] <= ref_stats["bytes_served"] + in_flight * biggest
 
 
 # ---------------------------------------------------------------- one queue per address

@@ -249,3 +249,64 @@ def test_the_cache_keeps_the_name_jsoc_gave_each_file(tmp_path):
     assert cache.name("abkey") is None, "no name recorded: not served to an export"
     assert [p.name for p in cache.entries()] == ["aakey", "abkey"], "the names are not listed as files"
     assert cache.clear() == 2 and not list((tmp_path / "c").rglob("*name"))
+
+
+# ---------------------------------------------------------------- exports fetched by id alone
+def _staged_id(client, res) -> str:
+    [request] = client.request_data(res)
+    return request.id
+
+
+def test_an_export_fetched_by_id_again_downloads_nothing(tmp_path, cache_dir, collect_loops):
+    """``get ID`` twice, into two folders: the second copies every file from the cache."""
+    with JSOCEmulator() as emu:
+        client = sunpy_jsocx.JSOCXClient(emu.url)
+        res = client.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), EMAIL)
+        rid = _staged_id(client, res)
+        first = client.get_request(rid, path=str(tmp_path / "one"), progress=False)
+        assert not first.errors and len(first) == 3
+        emu.reset_stats()
+        again = client.get_request(rid, path=str(tmp_path / "two"), progress=False)
+        stats = emu.stats()
+        assert not again.errors and len(again) == 3
+        assert stats["files_served"] == 0 and stats["requests"].get("download", 0) == 0, stats["requests"]
+        ops = {k: v for k, v in stats["requests"].items() if ":" in k}
+        assert ops == {"jsoc_fetch:exp_status": 1}, "only the listing is asked for"
+        for p in again:
+            assert Path(p).read_bytes() == (tmp_path / "one" / Path(p).name).read_bytes()
+
+
+def test_an_export_fetched_by_id_serves_later_fetches_of_its_records(tmp_path, cache_dir, collect_loops):
+    """A fits export's files name their records (DRMS_ID): a search and fetch of them exports nothing."""
+    with JSOCEmulator() as emu:
+        client = sunpy_jsocx.JSOCXClient(emu.url)
+        res = client.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), EMAIL)
+        got = client.get_request(_staged_id(client, res), path=str(tmp_path / "one"), progress=False)
+        assert not got.errors and len(got) == 3
+        emu.unstage()
+        emu.reset_stats()
+        later = client.fetch(res, path=str(tmp_path / "two"), progress=False)
+        stats = emu.stats()
+        assert not later.errors and len(later) == 3
+        assert stats["exports_created"] == 0 and stats["files_served"] == 0, stats["requests"]
+
+
+def test_a_restarted_server_reusing_an_export_id_is_not_served_the_old_files(tmp_path, cache_dir, clock,
+                                                                              collect_loops):
+    """
+    JSOC never reuses a request id; an emulator restarted on the same port does, for the same
+    records under the same names, and here with other images. The export's time is in the key.
+    """
+    port, bodies = 0, []
+    for size in (32, 48):
+        with JSOCEmulator(port=port, image_size=size, clock=clock) as emu:
+            port = int(emu.url.rsplit(":", 1)[1].strip("/"))
+            client = sunpy_jsocx.JSOCXClient(emu.url)
+            res = client.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), EMAIL)
+            rid = _staged_id(client, res)
+            got = client.get_request(rid, path=str(tmp_path / str(size)), progress=False)
+            assert not got.errors and len(got) == 3
+            assert emu.stats()["files_served"] == 3, "a file of the first server was served from the cache"
+            bodies.append({Path(p).name: Path(p).read_bytes() for p in got})
+        clock.advance(60)
+    assert bodies[0].keys() == bodies[1].keys() and bodies[0] != bodies[1]
