@@ -189,6 +189,16 @@ def error_line(stderr: str) -> str:
     return lines[-1].strip() if lines else ""
 
 
+#: Scripts that need the emulator set up as JSOC is in one respect its defaults are not (each
+#: such script gets an emulator of its own, started with these options), and why.
+SCRIPT_EMULATOR_OPTIONS: dict[str, tuple[list[str], str]] = {
+    "aiapy examples/download_specific_data.py": (
+        ["--image-size=4096"],
+        "aiapy's update_pointing sets the full-resolution plate scale (0.6\"/pixel), which only "
+        "JSOC's 4096-pixel AIA images have; register then needs the whole disk in the image"),
+}
+
+
 @contextlib.contextmanager
 def emulator(python: str, extra: list[str]):
     """Start ``python -m sunpy_jsocx.emulator --port 0``; yields its URL, stops it on exit."""
@@ -287,19 +297,32 @@ def main(argv=None) -> int:
         if args.figures:
             args.figures.mkdir(parents=True, exist_ok=True)
         results = []
-        with emulator(args.python, args.emulator_option) as url:
+
+        def environment(url: str) -> dict:
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(pythonpath), JSOCX_EMULATOR_URL=url,
                        JSOC_EMAIL=EMAIL, MPLBACKEND="agg", SUNPY_CONFIGDIR=str(home / "sunpy-config"),
                        XDG_CACHE_HOME=str(home / "xdg-cache"), XDG_CONFIG_HOME=str(home / "xdg-config"),
                        JSOCX_FIGURE_DPI=str(args.dpi))
             if args.figures:
                 env["JSOCX_FIGURES"] = str(args.figures.resolve())
+            return env
+
+        with emulator(args.python, args.emulator_option) as url:
+            env = environment(url)
             for name, tree in trees.items():
                 for script in select_scripts(tree, name):
                     rel = script.relative_to(tree).as_posix()
                     if args.only and not any(t in f"{name} {rel}" for t in args.only):
                         continue
-                    result = run_script(args.python, name, script, tree, url, env, args.timeout, workdir)
+                    own = SCRIPT_EMULATOR_OPTIONS.get(f"{name} {rel}")
+                    if own is not None:
+                        print(f"{name} {rel}: on an emulator of its own, {' '.join(own[0])} ({own[1]})",
+                              file=sys.stderr, flush=True)
+                        with emulator(args.python, [*args.emulator_option, *own[0]]) as url2:
+                            result = run_script(args.python, name, script, tree, url2, environment(url2),
+                                                args.timeout, workdir)
+                    else:
+                        result = run_script(args.python, name, script, tree, url, env, args.timeout, workdir)
                     print(f"{name} {rel}: {'yes' if result.ran_to_end else 'no'} ({result.seconds:.0f} s)"
                           f" {result.first_error}", file=sys.stderr, flush=True)
                     results.append(result)

@@ -94,3 +94,26 @@ def test_runs_scripts_against_the_emulator_and_saves_their_figures(tmp_path):
     assert "2 of 3 scripts ran to the end" in out
     png = figures / "drms-talks_to_jsoc-1.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_script_that_needs_jsocs_image_size_gets_an_emulator_of_its_own(runner, tmp_path, monkeypatch, capsys):
+    """aiapy's download_specific_data.py needs 4096-pixel AIA images; the others keep the small default."""
+    assert runner.SCRIPT_EMULATOR_OPTIONS["aiapy examples/download_specific_data.py"][0] == ["--image-size=4096"]
+    checkout = tmp_path / "drms"
+    (checkout / "examples").mkdir(parents=True)
+    probe = textwrap.dedent("""\
+        import io, os, sys, urllib.request
+        import drms
+        from astropy.io import fits
+        paths = drms.Client().query("hmi.M_45s[2014.01.01_00:00:00_TAI]", seg="magnetogram").magnetogram
+        raw = urllib.request.urlopen(os.environ["JSOCX_EMULATOR_URL"].rstrip("/") + paths[0]).read()
+        with fits.open(io.BytesIO(raw)) as hdul:
+            size = next(h for h in hdul if h.data is not None).data.shape[-1]
+        assert size == int(sys.argv[0].rsplit("_", 1)[1][:-3]), size
+    """)
+    (checkout / "examples" / "size_96.py").write_text(probe)
+    (checkout / "examples" / "size_256.py").write_text(probe)
+    monkeypatch.setattr(runner, "SCRIPT_EMULATOR_OPTIONS", {"drms examples/size_96.py": (["--image-size=96"], "test")})
+    assert runner.main(["--drms", str(checkout), "--timeout", "120", "--emulator-option=--image-size=256"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 scripts ran to the end" in out, out
