@@ -40,8 +40,8 @@ from sunpy import log
 from sunpy_jsocx.integrity import file_problem, fits_problem
 from sunpy_jsocx.transport import USER_AGENT
 
-__all__ = ["DownloadItem", "DownloadSession", "download_files", "clean_stale_parts", "RETRIES", "RETRY_BACKOFF",
-           "BIG_FILE"]
+__all__ = ["Batch", "DownloadItem", "DownloadSession", "download_files", "clean_stale_parts", "RETRIES",
+           "RETRY_BACKOFF", "BIG_FILE"]
 
 #: Extra attempts for a file that failed transiently.
 RETRIES = 2
@@ -291,6 +291,14 @@ def _failure(item: DownloadItem, error: BaseException) -> BaseException:
     return error
 
 
+def _placed(item: DownloadItem, path: str, on_done, cache) -> None:
+    """What follows a file's arrival in place (in a worker thread): the caller's ``on_done``, the cache."""
+    if on_done is not None:
+        _caller(on_done, item, path)
+    if cache is not None and item.cache_key:
+        _keep(cache, item, Path(path))
+
+
 def _keep(cache, item: DownloadItem, path: Path) -> None:
     """Put a file just verified and placed into the record cache, under each of its keys."""
     keys = [item.cache_key]
@@ -323,6 +331,35 @@ def _caller(fn, *args, anything: bool = False) -> None:
         if anything:
             raise _Stop(e) from None
         raise
+
+
+class Batch:
+    """Files on their way over a `DownloadSession` (see `DownloadSession.start`)."""
+
+    def __init__(self, future, finished: threading.Event | None):
+        self._future = future
+        self._finished = finished
+
+    def result(self) -> parfive.Results:
+        """Wait for every file; the `parfive.Results`, in the items' order."""
+        if self._future is None:
+            return parfive.Results()
+        try:
+            return self._future.result()
+        except _Stop as stop:
+            raise stop.error from None
+        except BaseException:
+            self.cancel()
+            raise
+
+    def cancel(self) -> None:
+        """
+        Stop the downloads (Ctrl-C in the waiting thread, or the caller failed meanwhile) and
+        let them clean up their temporary files before going on.
+        """
+        if self._future is not None and not self._future.done():
+            self._future.cancel()
+            self._finished.wait(timeout=30)
 
 
 class DownloadSession:
@@ -403,12 +440,20 @@ class DownloadSession:
         """
         Download ``items`` over the session's connection; returns `parfive.Results`, in the
         items' order. ``on_done(item, path)`` is called as soon as each file is in place (a
-        fetch's job manifest records it), on the session's thread: keep it quick.
+        fetch's job manifest records it), in a worker thread: calls for two files may overlap.
         """
-        if not items:
-            return parfive.Results()
+        return self.start(items, on_done).result()
+
+    def start(self, items: Sequence[DownloadItem], on_done=None) -> Batch:
+        """
+        Begin downloading ``items`` (as `download` does) and return at once: the caller can
+        do other work (ask JSOC for the next export) while the files arrive. Call the
+        returned `Batch`'s ``result()`` for the `parfive.Results`.
+        """
         if self._loop is None:
             raise RuntimeError("a DownloadSession downloads only inside its with block")
+        if not items:
+            return Batch(None, None)
         finished = threading.Event()
 
         async def guarded():
@@ -417,17 +462,7 @@ class DownloadSession:
             finally:
                 finished.set()
 
-        future = asyncio.run_coroutine_threadsafe(guarded(), self._loop)
-        try:
-            return future.result()
-        except _Stop as stop:
-            raise stop.error from None
-        except BaseException:
-            # Interrupted here (Ctrl-C): stop the downloads, and let them clean up their
-            # temporary files, before the interruption goes on.
-            future.cancel()
-            finished.wait(timeout=30)
-            raise
+        return Batch(asyncio.run_coroutine_threadsafe(guarded(), self._loop), finished)
 
     def _proxy_for(self, url: str) -> tuple:
         parts = urlsplit(url)
@@ -482,10 +517,10 @@ class DownloadSession:
                 try:
                     path, got = await attempt(item)
                     placed[index] = path
-                    if on_done is not None:
-                        _caller(on_done, item, path)
-                    if cache is not None and item.cache_key:
-                        await asyncio.to_thread(_keep, cache, item, Path(path))
+                    if on_done is not None or (cache is not None and item.cache_key):
+                        # Off the event loop, so that the connection goes on bringing files while a
+                        # job manifest is written (a few ms, with fsync) or the cache copies the file.
+                        await asyncio.to_thread(_placed, item, path, on_done, cache)
                     nbytes = got
                     break
                 except _Stop:
@@ -548,7 +583,7 @@ def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress
         Coroutine function used for the pause before a retry (inject one in tests).
     on_done
         ``on_done(item, path)`` is called as soon as each file is in place (a fetch's
-        job manifest records it), on the download thread: keep it quick.
+        job manifest records it), in a worker thread: calls for two files may overlap.
 
     Examples
     --------

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,14 +160,22 @@ def _part(server, series, protocol, method, cutout, segments) -> dict[str, Any]:
             "method": method, "processing": {"im_patch": cutout} if cutout else None, "segments": list(segments)}
 
 
-def _row_fields(row, colnames) -> dict[str, Any]:
-    out = {}
+def _rows_fields(rows, colnames) -> list[dict[str, Any]]:
+    """
+    Each row's fields for path templates and the job's records (times as ISO text, numbers as
+    Python numbers), a column at a time: indexing a table's rows one by one took half a
+    second for 2,000 rows, before any request.
+    """
+    columns = {}
     for c in colnames:
         if c.startswith("_"):
             continue
-        v = row[c]
-        out[c] = v.isot if hasattr(v, "isot") else (v.item() if hasattr(v, "item") else v)
-    return out
+        col = rows[c]
+        if hasattr(col, "isot"):
+            columns[c] = col.isot.tolist()
+        else:
+            columns[c] = [v.item() if hasattr(v, "item") else v for v in col]
+    return [{c: values[i] for c, values in columns.items()} for i in range(len(rows))]
 
 
 def _default_filenamefmt(info) -> str:
@@ -287,6 +296,7 @@ class FetchPlan:
         self._session: DownloadSession | None = None
         self._tracker: FetchTracker | None = None
         self._listed: dict[int, int] = {}  # id(export group or staged request) -> files it listed
+        self._completing = threading.Lock()  # `_completed` runs in the downloads' worker threads
 
     # ---------------------------------------------------------------- building
     def add_rows(self, table, *, method=None, protocol=None, force_export=False) -> None:
@@ -322,8 +332,7 @@ class FetchPlan:
                 # A large search kept only the shown columns: ask for what fetching needs,
                 # for the selected records only (one request).
                 details, known = self._details(conn, info, recnums, segments, proto == "fits")
-            for row, recnum in zip(rows, recnums):
-                fields = _row_fields(row, cols)
+            for fields, recnum in zip(_rows_fields(rows, cols), recnums):
                 fields["series"] = info.name
                 self._target("file", dict(fields, segment=""))  # a bad path template fails before any request
                 d = details.get(recnum)
@@ -801,27 +810,43 @@ class FetchPlan:
                 self._expect[(d.part, r)] = self._expect.get((d.part, r), 0) + 1
 
     def _completed(self, part: str | None, recnums: tuple[int, ...], path) -> None:
-        """A file is in place: into the manifest, and its record(s) with it once all their files are."""
+        """
+        A file is in place: into the manifest, and its record(s) with it once all their files are.
+        Called from the downloads' worker threads, maybe for two files at once: one at a time here.
+        """
         m = self.manifest
         if m is None or part is None:
             return
-        m.file_done(path, part, recnums)
-        for r in recnums:
-            left = self._expect.get((part, r), 1) - 1
-            self._expect[(part, r)] = left
-            if left <= 0:
-                m.record_done(part, r)
+        with self._completing:
+            m.file_done(path, part, recnums)
+            for r in recnums:
+                left = self._expect.get((part, r), 1) - 1
+                self._expect[(part, r)] = left
+                if left <= 0:
+                    m.record_done(part, r)
 
-    def _download(self, results: parfive.Results, items: list[DownloadItem]) -> None:
+    def _download(self, results: parfive.Results, items: list[DownloadItem], meanwhile=None) -> None:
+        """
+        Download ``items`` over the job's connection (see `run`); ``meanwhile()``, if given,
+        runs in this thread while they arrive (the next export's request).
+        """
         if not items:
+            if meanwhile is not None:
+                meanwhile()
             return
 
         def done(item: DownloadItem, path: str) -> None:
             if item.job is not None:
                 self._completed(item.job[0], tuple(item.job[1]), path)
 
+        batch = self._session.start(items, on_done=done)
         try:
-            got = self._session.download(items, on_done=done)  # the job's connection (see run)
+            if meanwhile is not None:
+                meanwhile()
+            got = batch.result()
+        except BaseException:
+            batch.cancel()
+            raise
         finally:
             if self.manifest is not None:
                 self.manifest.save()
@@ -1052,15 +1077,22 @@ class FetchPlan:
             done.add(id(group))
             self._done_with(req)
             following = next((g for g in self.groups.values() if id(g) not in done and g.request is None), None)
-            if following is not None:
+
+            def submit_following(following=following) -> None:
+                # While this export's files download, the next one is requested and stages (one
+                # pending export per address: this one is done). The job's manifest, shared with
+                # the downloads' threads meanwhile, takes one change at a time.
+                if following is None:
+                    return
                 try:
                     self._submit(following)
                 except (ExportFailed, JSOCError, TimeoutError, ValueError):
                     pass  # reported when its turn comes
+
             before = len(results.errors)
             items = self._export_items(results, req)
             self._track_exports(group, len(items) if len(results.errors) == before else None)
-            self._download(results, items)
+            self._download(results, items, meanwhile=submit_following)
 
     def _track_exports(self, listed=None, files: int | None = None) -> None:
         """

@@ -46,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -193,6 +194,9 @@ class JobManifest:
         self._dirty = False
         self._dropped: set[str] = set()
         self.resumed = False
+        # A fetch records files from its downloads' worker threads while its own thread records
+        # the next export: one change (and one write) at a time.
+        self._mutex = threading.RLock()
         self._load()
 
     def __repr__(self) -> str:
@@ -284,11 +288,12 @@ class JobManifest:
 
     def collected(self, requestid: str) -> None:
         """Every file of export ``requestid`` was downloaded (by id: ``get``)."""
-        for e in self.data["exports"]:
-            if e["id"] == requestid:
-                e["collected"] = True
-        self._dirty = True
-        self.save()
+        with self._mutex:
+            for e in self.data["exports"]:
+                if e["id"] == requestid:
+                    e["collected"] = True
+            self._dirty = True
+            self.save()
 
     def all_done(self) -> bool:
         """Whether every record of the job is done, or in an export whose files were all downloaded."""
@@ -304,89 +309,96 @@ class JobManifest:
     # ------------------------------------------------------------ recording
     def record_export(self, requestid: str, part: str, ds: str, recnums: Iterable[int], notify: str) -> None:
         """An export was submitted (written to disk at once)."""
-        self.data["exports"] = [e for e in self.data["exports"] if e["id"] != requestid]
-        self.data["exports"].append({"id": requestid, "part": part, "ds": ds, "records": ranges(recnums),
-                                     "notify": notify, "submitted": time.time()})
-        self.flush(force=True)
+        with self._mutex:
+            self.data["exports"] = [e for e in self.data["exports"] if e["id"] != requestid]
+            self.data["exports"].append({"id": requestid, "part": part, "ds": ds, "records": ranges(recnums),
+                                         "notify": notify, "submitted": time.time()})
+            self.flush(force=True)
 
     def forget_export(self, requestid: str) -> None:
         """JSOC no longer has this export."""
-        self.data["exports"] = [e for e in self.data["exports"] if e["id"] != requestid]
-        self._forgotten = getattr(self, "_forgotten", set()) | {requestid}
-        self.flush(force=True)
+        with self._mutex:
+            self.data["exports"] = [e for e in self.data["exports"] if e["id"] != requestid]
+            self._forgotten = getattr(self, "_forgotten", set()) | {requestid}
+            self.flush(force=True)
 
     def file_done(self, path: str | os.PathLike, part: str | None, recnums: Iterable[int] = ()) -> None:
         """A file of some records (one; all of a tar file's) is in place and verified (written soon)."""
-        recnums = sorted(int(r) for r in recnums)
-        recnum: int | str | None = recnums[0] if len(recnums) == 1 else (ranges(recnums) if recnums else None)
-        path = Path(path)
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return
-        try:
-            rel = os.path.relpath(path, self.folder)
-        except ValueError:  # another drive (Windows)
-            return
-        self.data["files"][rel] = [size, part, recnum]
-        self._dropped.discard(rel)
-        self._dirty = True
-        self.flush()
+        with self._mutex:
+            recnums = sorted(int(r) for r in recnums)
+            recnum: int | str | None = recnums[0] if len(recnums) == 1 else (ranges(recnums) if recnums else None)
+            path = Path(path)
+            try:
+                size = path.stat().st_size
+            except OSError:
+                return
+            try:
+                rel = os.path.relpath(path, self.folder)
+            except ValueError:  # another drive (Windows)
+                return
+            self.data["files"][rel] = [size, part, recnum]
+            self._dropped.discard(rel)
+            self._dirty = True
+            self.flush()
 
     def record_done(self, part: str, recnum: int) -> None:
         """Every file of a record is in place (written to disk soon)."""
-        self._done_sets.setdefault(part, set()).add(int(recnum))
-        self._dirty = True
-        self.flush()
+        with self._mutex:
+            self._done_sets.setdefault(part, set()).add(int(recnum))
+            self._dirty = True
+            self.flush()
 
     def finish(self) -> None:
         """The job ended with nothing left to do: the manifest goes (a later run verifies the files)."""
-        self.data["complete"] = True
-        try:
-            with guarded(self.guard):
-                self.path.unlink(missing_ok=True)
-                # The guard goes too, so that finished jobs leave nothing behind. (A third run of the
-                # same job already waiting on it then shares no lock with a fourth: at worst one
-                # lost manifest update, whose files the next run verifies and keeps.)
-                self.guard.unlink(missing_ok=True)
-        except OSError:
-            pass
-        self._dirty = False
+        with self._mutex:
+            self.data["complete"] = True
+            try:
+                with guarded(self.guard):
+                    self.path.unlink(missing_ok=True)
+                    # The guard goes too, so that finished jobs leave nothing behind. (A third run of the
+                    # same job already waiting on it then shares no lock with a fourth: at worst one
+                    # lost manifest update, whose files the next run verifies and keeps.)
+                    self.guard.unlink(missing_ok=True)
+            except OSError:
+                pass
+            self._dirty = False
 
     def save(self) -> None:
         """Write what is not on disk yet, now (nothing if nothing changed)."""
-        if self._dirty:
-            self.flush(force=True)
+        with self._mutex:
+            if self._dirty:
+                self.flush(force=True)
 
     def flush(self, force: bool = False) -> None:
         """Write the manifest (merged with another process's) atomically; throttled unless ``force``."""
-        now = time.monotonic()
-        if not force and (not self._dirty or now - self._last_write < max(WRITE_EVERY, 10 * self._write_cost)):
-            return
-        self.data["done"] = {p: ranges(s) for p, s in self._done_sets.items() if s}
-        self.data["updated"] = time.time()
-        t0 = time.monotonic()
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with guarded(self.guard):
-                disk = self._read_disk()
-                if disk is not None:
-                    mine = dict(self.data, _dropped=self._dropped)
-                    merged = _merge(disk, mine)
-                    forgotten = getattr(self, "_forgotten", set())
-                    merged["exports"] = [e for e in merged["exports"] if e["id"] not in forgotten]
-                    self.data = merged
-                    self._done_sets = {p: parse_ranges(r) for p, r in merged["done"].items()}
-                self._write(self.data)
-        except OSError as e:  # a full disk must not fail the fetch itself: say so once
-            if not getattr(self, "_warned", False):
-                log.warning(f"could not write the job manifest {self.path} ({e}); a re-run will verify the files "
-                            "already there instead")
-                self._warned = True
-            return
-        self._dirty = False
-        self._last_write = time.monotonic()
-        self._write_cost = self._last_write - t0
+        with self._mutex:
+            now = time.monotonic()
+            if not force and (not self._dirty or now - self._last_write < max(WRITE_EVERY, 10 * self._write_cost)):
+                return
+            self.data["done"] = {p: ranges(s) for p, s in self._done_sets.items() if s}
+            self.data["updated"] = time.time()
+            t0 = time.monotonic()
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                with guarded(self.guard):
+                    disk = self._read_disk()
+                    if disk is not None:
+                        mine = dict(self.data, _dropped=self._dropped)
+                        merged = _merge(disk, mine)
+                        forgotten = getattr(self, "_forgotten", set())
+                        merged["exports"] = [e for e in merged["exports"] if e["id"] not in forgotten]
+                        self.data = merged
+                        self._done_sets = {p: parse_ranges(r) for p, r in merged["done"].items()}
+                    self._write(self.data)
+            except OSError as e:  # a full disk must not fail the fetch itself: say so once
+                if not getattr(self, "_warned", False):
+                    log.warning(f"could not write the job manifest {self.path} ({e}); a re-run will verify the files "
+                                "already there instead")
+                    self._warned = True
+                return
+            self._dirty = False
+            self._last_write = time.monotonic()
+            self._write_cost = self._last_write - t0
 
     def _write(self, data: dict[str, Any]) -> None:
         from sunpy_jsocx.download import _temporary
