@@ -572,18 +572,10 @@ def download_files(items: Sequence[DownloadItem], *, max_conn: int = 1, progress
     ----------
     items
         What to download, and where.
-    max_conn
-        Connections at once (JSOC asks for one).
-    progress
-        Show progress bars (one for the files, and one per file of `BIG_FILE` bytes or more).
-    overwrite
-        As for parfive: False keeps a file already there (once it verifies), True
-        replaces it, ``"unique"`` writes beside it under a new name.
-    sleep
-        Coroutine function used for the pause before a retry (inject one in tests).
+    max_conn, progress, overwrite, sleep
+        As for `DownloadSession`.
     on_done
-        ``on_done(item, path)`` is called as soon as each file is in place (a fetch's
-        job manifest records it), in a worker thread: calls for two files may overlap.
+        As for `DownloadSession.download`.
 
     Examples
     --------
