@@ -45,7 +45,7 @@ class FetchProgress:
     its list is known). It can grow as the lists arrive.
     """
 
-    #: Files in place: downloaded, copied from the record cache, or already there and verified.
+    #: Files in place (downloaded, copied from the record cache, or already there and verified).
     files: int
     #: Files the job is expected to have (see above).
     expected: int
