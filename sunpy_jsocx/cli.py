@@ -37,6 +37,8 @@ import sys
 import threading
 import time
 
+from sunpy_jsocx.progress import human_bytes
+
 __all__ = ["main", "build_parser"]
 
 #: Exit statuses (see the module docstring).
@@ -402,14 +404,6 @@ def _json_rows(client, res) -> list[dict]:
 
 
 # ---------------------------------------------------------------------- progress
-def _human(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    raise AssertionError("unreachable")
-
-
 class JobProgress:
     """
     One progress bar over a whole fetch: records, files, bytes, byte rate and time left.
@@ -486,7 +480,7 @@ class JobProgress:
     def line(self) -> str:
         """What follows the bar's times: files (when the bar counts records), bytes and rate."""
         elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = f"{_human(self.bytes)}, {_human(self.bytes / elapsed)}/s"
+        rate = f"{human_bytes(self.bytes)}, {human_bytes(self.bytes / elapsed)}/s"
         if self.records_total is None:
             return rate
         return f"{self.files}/{self.total} files, {rate}"
@@ -660,7 +654,7 @@ def _report(results, progress: JobProgress, path: str) -> int:
     errors = list(results.errors)
     files = downloaded + kept
     detail = f" ({downloaded} downloaded, {kept} already complete)" if kept else ""
-    print(f"{_plural(files, 'file')}{detail}, {_human(size)} into {path}; {_plural(len(errors), 'error')}",
+    print(f"{_plural(files, 'file')}{detail}, {human_bytes(size)} into {path}; {_plural(len(errors), 'error')}",
           flush=True)
     if not errors:
         return OK

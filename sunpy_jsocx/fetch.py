@@ -695,20 +695,26 @@ class FetchPlan:
         cache = record_cache()
         if cache is None:
             return list(self.direct)
-        rest = []
-        for d in self.direct:
-            target = Path(self._target(d.filename, d.fields))
-            # A file already there is the downloader's to verify and keep (it reads it once);
-            # "unique" never writes over one.
-            if d.cache_key and (self.overwrite is True or not target.exists()) and cache.get(d.cache_key, target):
-                results.append(path=str(target), url=d.url)
-                self._completed(d.part, d.recnums, target)
-                continue
-            rest.append(d)
-        served = len(self.direct) - len(rest)
+        rest = [d for d in self.direct
+                if not self._serve_cached(cache, results, d.cache_key, Path(self._target(d.filename, d.fields)),
+                                          d.url, d.part, d.recnums)]
+        self._say_cached(cache, len(self.direct) - len(rest))
+        return rest
+
+    def _serve_cached(self, cache, results: parfive.Results, key: str | None, target: Path, url: str,
+                      part: str | None, recnums) -> bool:
+        """Copy one file from the record cache into place (no request), if it holds it; True if so."""
+        # A file already there is the downloader's to verify and keep (it reads it once);
+        # "unique" never writes over one.
+        if not key or (self.overwrite is not True and target.exists()) or not cache.get(key, target):
+            return False
+        results.append(path=str(target), url=url)
+        self._completed(part, tuple(recnums), target)
+        return True
+
+    def _say_cached(self, cache, served: int) -> None:
         if served and self.progress:
             log.info(f"{served} file(s) from the record cache ({cache.root}), no request made for them")
-        return rest
 
     def _cached_items(self, results: parfive.Results, items: list[DownloadItem]) -> list[DownloadItem]:
         """Put in place the items the record cache holds (no request); return the rest."""
@@ -717,18 +723,12 @@ class FetchPlan:
             return items
         rest = []
         for item in items:
-            target = Path(item.path)
-            if item.cache_key and (self.overwrite is True or not target.exists()) and cache.get(item.cache_key, target):
-                results.append(path=str(target), url=item.url)
-                if item.job is not None:
-                    self._completed(item.job[0], tuple(item.job[1]), target)
-                if self._tracker is not None:
-                    self._tracker.done()
-                continue
-            rest.append(item)
-        if len(rest) < len(items) and self.progress:
-            log.info(f"{len(items) - len(rest)} file(s) from the record cache ({cache.root}), no request made "
-                     "for them")
+            part, recnums = item.job if item.job is not None else (None, ())
+            if not self._serve_cached(cache, results, item.cache_key, Path(item.path), item.url, part, recnums):
+                rest.append(item)
+            elif self._tracker is not None:
+                self._tracker.done()
+        self._say_cached(cache, len(items) - len(rest))
         return rest
 
     def _exports_from_cache(self, results: parfive.Results) -> None:
@@ -1119,8 +1119,7 @@ class FetchPlan:
         t.set_exports(done, len(self.groups) + len(self.staged))
 
     def _fail_group(self, results: parfive.Results, group: _ExportGroup, error: BaseException) -> None:
-        if self._tracker is not None:
-            self._track_exports(group, None)
+        self._track_exports(group, None)
         redo = self._sub_plan()
         req = group.request
         if req is not None and req.id and isinstance(error, TimeoutError):

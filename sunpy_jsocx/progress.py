@@ -20,15 +20,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy
-
-__all__ = ["FetchProgress", "FetchTracker", "check_progress"]
+__all__ = ["FetchProgress", "FetchTracker", "check_progress", "human_bytes"]
 
 
 def check_progress(progress):
     """``progress`` as a fetch takes it (True, False, None or a function of a `FetchProgress`), or TypeError."""
     if progress is None or isinstance(progress, bool) or callable(progress):
         return progress
+    import numpy  # here, not at the top: the command line imports this module for human_bytes
+
     if isinstance(progress, numbers.Integral | numpy.bool_) and progress in (0, 1):  # 0/1, numpy booleans
         return bool(progress)
     raise TypeError(f"progress must be True, False or a function taking a FetchProgress, not {progress!r}")
@@ -73,12 +73,20 @@ class FetchProgress:
         return max(0.0, self.elapsed / done * (self.expected - done))
 
 
-def _human(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(n) < 1000:
+def human_bytes(n: float) -> str:
+    """
+    A byte count (or rate) for people.
+
+    Examples
+    --------
+    >>> human_bytes(512), human_bytes(15_600_000), human_bytes(3.2e15)
+    ('512 B', '15.6 MB', '3200.0 TB')
+    """
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
-    return f"{n:.1f} TB"
+    raise AssertionError("unreachable")
 
 
 class FetchTracker:
@@ -175,7 +183,7 @@ class FetchTracker:
         bar = self._bar
         bar.total = snap.expected
         bar.n = snap.files + snap.failed
-        extra = f"{_human(snap.bytes)}, {_human(snap.rate)}/s"
+        extra = f"{human_bytes(snap.bytes)}, {human_bytes(snap.rate)}/s"
         if snap.exports_expected:
             extra += f", exports {snap.exports}/{snap.exports_expected}"
         if snap.failed:

@@ -108,7 +108,8 @@ def export_file_key(server: str, requestid: str, made: str, folder: str, filenam
 def record_keys_of_fits(path: Path, server: str, protocol: str) -> list[str]:
     """
     The record keys of a FITS file that JSOC exported, read from its ``DRMS_ID`` cards
-    (``series:recnum:segment``, which JSOC's export writes into every file): a file fetched
+    (``series:recnum:segment``, which JSOC's export writes into every file, e.g.
+    ``'hmi.sharp_720s:9170526:magnetogram'`` in sunpy's test data): a file fetched
     by its export's id then serves later fetches of its record too. Nothing for a file
     without them, or made by processing (a ``_mod`` series).
     """

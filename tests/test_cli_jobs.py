@@ -17,6 +17,7 @@ import pytest
 
 from sunpy_jsocx import cli
 from sunpy_jsocx.emulator import JSOCEmulator
+from sunpy_jsocx.progress import human_bytes
 
 REGISTERED = "user@example.org"  # registered in the emulator
 
@@ -96,7 +97,7 @@ def test_fetch_downloads_then_a_second_run_downloads_nothing(emu, capsys, tmp_pa
     assert status == 0, err
     assert len(files_in(tmp_path)) == 4
     assert emu.stats()["requests"]["download"] == 4
-    assert lines(out) == [f"4 files, {cli._human(sum(p.stat().st_size for p in tmp_path.iterdir()))} "
+    assert lines(out) == [f"4 files, {human_bytes(sum(p.stat().st_size for p in tmp_path.iterdir()))} "
                           f"into {tmp_path}; 0 errors"]
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
@@ -155,7 +156,7 @@ def test_fetch_shows_one_progress_bar_over_the_job(emu, capsys, tmp_path):
     status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path), "--progress")
     assert status == 0
     final = err.replace("\r", "\n").strip().splitlines()[-1]
-    size = cli._human(sum(p.stat().st_size for p in tmp_path.iterdir() if not p.name.startswith(".")))
+    size = human_bytes(sum(p.stat().st_size for p in tmp_path.iterdir() if not p.name.startswith(".")))
     assert re.fullmatch(r"JSOC fetch: 100%\|.*\| 4/4 records \[\d\d:\d\d<\d\d:\d\d, 4/4 files, "
                         + re.escape(size) + r", [\d.]+ [kMG]?B/s\]", final.strip()), final
     assert "Files Downloaded" not in err  # the client's own per-batch bar is off

@@ -310,3 +310,28 @@ def test_a_restarted_server_reusing_an_export_id_is_not_served_the_old_files(tmp
             bodies.append({Path(p).name: Path(p).read_bytes() for p in got})
         clock.advance(60)
     assert bodies[0].keys() == bodies[1].keys() and bodies[0] != bodies[1]
+
+
+@pytest.mark.parametrize(("header", "series", "recnum", "segment"), [
+    ("hmi_sharp_magnetogram.header", "hmi.sharp_720s", 9170526, "magnetogram"),
+    ("hmi_bharp_vlos_mag.header", "hmi.Bharp_720s", 1452699, "vlos_mag"),
+])
+def test_a_files_record_key_is_read_from_the_drms_id_jsoc_writes(tmp_path, header, series, recnum, segment):
+    """The DRMS_ID cards of real JSOC exports (sunpy's test data, tests/data/jsoc-headers) name the record."""
+    import numpy as np
+    from astropy.io import fits
+
+    from sunpy_jsocx.recordcache import cache_key, record_keys_of_fits
+
+    real = (Path(__file__).parent / "data" / "jsoc-headers" / header).read_text()
+    card = next(line for line in real.splitlines() if line.startswith("DRMS_ID"))
+    hdu = fits.PrimaryHDU(np.zeros((4, 4), dtype=np.int16))
+    hdu.header.append(fits.Card.fromstring(card))
+    hdu.writeto(tmp_path / "x.fits")
+    server = "http://jsoc.stanford.edu"
+    assert record_keys_of_fits(tmp_path / "x.fits", server, "fits") == [
+        cache_key(server, series, recnum, segment, "fits")]
+    mod = tmp_path / "mod.fits"
+    hdu.header["DRMS_ID"] = f"{series}_mod:{recnum}:{segment}"
+    hdu.writeto(mod)
+    assert record_keys_of_fits(mod, server, "fits") == [], "processed records are not the record's file"
