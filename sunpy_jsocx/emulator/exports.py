@@ -34,6 +34,37 @@ EXPIRY_SECONDS = 7 * 86400.0
 DUPLICATE_WINDOW = 86400.0
 PENDING_TIMEOUT = 3600.0
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._+\-]")
+
+
+def _expired_id(requestid: str, now: float) -> bool:
+    """
+    Whether ``requestid`` names a day whose exports JSOC has deleted by ``now``.
+
+    JSOC names a request after the UTC day it was made (``JSOC_YYYYMMDD_NNN``) and keeps
+    its results 7 days, then answers status 5 (jsoc-api.md §5.1, §5.6, from jsoc_fetch.c
+    and AjaxJsocConnect). An id of a day more than 7 days before the emulator's clock
+    that this emulator did not make stands for such a request (drms's
+    ``skip_export_from_id.py`` asks for ``JSOC_20201101_198``), so it gets JSOC's status
+    5, not "not found". Emulator inference: whether JSOC still knows a request that old
+    is recorded nowhere; status 5 is what its documentation says of old results.
+
+    >>> _expired_id("JSOC_20201101_198", datetime(2026, 12, 1, tzinfo=UTC).timestamp())
+    True
+    >>> _expired_id("JSOC_20261128_001", datetime(2026, 12, 1, tzinfo=UTC).timestamp())
+    False
+    """
+    try:
+        day = datetime.strptime(requestid[5:13], "%Y%m%d").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return False
+    return now - (day + 86400.0) > EXPIRY_SECONDS
+
+
+def _deleted(requestid: str) -> dict[str, Any]:
+    """JSOC's status-5 answer for a request whose results are past the 7 days it keeps them."""
+    return {"status": 5, "requestid": requestid,
+            "error": "Request was completed but is now deleted, 7 day limit exceeded", "wait": 999999,
+            "contact": "jsoc_help@jsoc.stanford.edu"}
 #: A printf conversion as JSOC's filenamefmt takes (exputil.c hands it to snprintf):
 #: flags, width and precision of at most two digits, a C length modifier, one conversion.
 _PRINTF_SPEC = re.compile(r"%(?P<flags>[-+ 0#]*)(?P<width>\d{0,2})(?P<prec>\.\d{0,2})?(?:hh|h|ll|l|L|j|z|t|q)?"
@@ -419,12 +450,12 @@ class ExportManager:
             exp.status_polls += 1
             exp = None
         if exp is None:
+            if _expired_id(requestid, now):
+                return _deleted(requestid)
             return {"status": 6, "requestid": requestid,
                     "error": f"Cant locate export request: jsoc.export[{requestid}]", "wait": 5}
         if now - exp.ready_at > EXPIRY_SECONDS:
-            return {"status": 5, "requestid": requestid,
-                    "error": "Request was completed but is now deleted, 7 day limit exceeded", "wait": 999999,
-                    "contact": "jsoc_help@jsoc.stanford.edu"}
+            return _deleted(requestid)
         if now < exp.ready_at:
             status = 2 if now < exp.created + self.staging_delay / 2 else 1
             return {"status": status, "requestid": requestid, "method": exp.method, "protocol": exp.protocol,

@@ -6,6 +6,7 @@ import io
 import json
 import tarfile
 import urllib.error
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import download, fetch, rs_list
@@ -128,6 +129,22 @@ def test_export_errors(emulator):
     assert bad["status"] == 4
     unknown = exp_status(emulator, "JSOC_20990101_123")
     assert (unknown["status"], unknown["requestid"]) == (6, "JSOC_20990101_123")
+
+
+def test_an_old_request_id_is_deleted_not_unknown(clock):
+    """JSOC keeps export results 7 days, then answers status 5 (jsoc-api.md §5.1-5.2): the
+    2020 id of drms's skip_export_from_id.py gets that answer, echoing the id; an id of
+    today that was never made is still "not found" (status 6)."""
+    with JSOCEmulator(clock=clock) as emu:
+        day = datetime.fromtimestamp(clock(), tz=UTC)
+        old = exp_status(emu, "JSOC_20201101_198")
+        assert (old["status"], old["requestid"]) == (5, "JSOC_20201101_198")
+        assert old["error"] == "Request was completed but is now deleted, 7 day limit exceeded"
+        assert old["wait"] == 999999
+        recent = exp_status(emu, f"JSOC_{(day - timedelta(days=6)):%Y%m%d}_005")
+        assert recent["status"] == 6
+        eight_days = exp_status(emu, f"JSOC_{(day - timedelta(days=9)):%Y%m%d}_005")
+        assert eight_days["status"] == 5
 
 
 def test_size_limit_gives_status_3(clock):
