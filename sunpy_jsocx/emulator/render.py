@@ -6,7 +6,8 @@ record: for images, a FITS file with an empty primary HDU and a Rice-compressed
 image HDU whose header is *minimal*, like real SUMS files (structural and
 compression keywords, ``BZERO``/``BSCALE``/``BLANK`` where the storage type
 needs them, and ``CHECKSUM``/``DATASUM``); for text segments (the
-helioseismology tables of ``hmi.V_sht_2drls``), an ASCII table. The record's
+helioseismology tables of ``hmi.V_sht_2drls`` and the mode tables of
+``hmi.V_sht_modes``, `sunpy_jsocx.emulator.modes`), an ASCII table. The record's
 keywords are *not* written into the file: `sunpy_jsocx.fitsexport.fits_export_bytes`
 does that for ``protocol=fits`` exports.
 
@@ -940,6 +941,10 @@ def _text(segment: str, rng: np.random.Generator) -> bytes:
         return _splittings(rng)
     if name.startswith(("rot", "err")):
         return _rotation_grid(rng, errors=name.startswith("err"))
+    if re.fullmatch(r"m\d+", name):  # hmi.V_sht_modes: m6, m18, m36 (a model, see modes.py)
+        from sunpy_jsocx.emulator.modes import mode_table
+
+        return mode_table(int(name[1:]), rng)
     rows = ["# index value error"]
     rows += [f"{i:6d} {v:12.5f} {e:10.5f}" for i, (v, e) in
              enumerate(zip(rng.normal(0, 1, 50), np.abs(rng.normal(0.1, 0.02, 50)), strict=True))]
