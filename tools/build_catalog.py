@@ -180,6 +180,9 @@ SEGMENT_KINDS = {
     "split": "text",
     "rot": "text",
     "err": "text",
+    "m6": "text",  # hmi.V_sht_modes mode tables (sunpy_jsocx/emulator/modes.py)
+    "m18": "text",
+    "m36": "text",
     "synopMr": "synoptic",
     "spikes": "generic",
 }
@@ -651,6 +654,46 @@ def hmi_v_sht_2drls():
                   {"T_START": "1.0"}, keywords, segments, links,
                   retention=10000, unitsize=1, tapegroup=14,
                   dbindex=["T_START_index", "LMIN", "LMAX", "NACOEFF"])
+
+
+# --------------------------------------------------------------------------------------
+# HMI global-mode parameters: hmi.V_sht_modes (prime keys T_START, LMIN, LMAX, NDT).
+# --------------------------------------------------------------------------------------
+#: Sources (all public):
+#:
+#: * [shtmodes]: JSOC's keyword list sun.stanford.edu/~baldner/test/Series/hmi.V_sht_modes.txt: prime keys
+#:   T_START (slotted ts_slot using T_START_index), LMIN, LMAX, NDT; DB index T_START_index LMIN LMAX NDT;
+#:   the keywords below, in this order, with these types and notes; segments m6, m18, m36 ("none",
+#:   "generic", "6/18/36 a-coeffient fits", JSOC's spelling); link HISTORY (STATIC) to hmi.globalhs_history.
+#:   It gives no recscope, defval or units: those are the hmi.V_sht_2drls family's (same page layout).
+#: * [jsocnote]: JSOC's series list (../shared/jsoc-reference/series-catalog.json): "mode parameters from jpkbgn".
+#: * [globalhs]: jsoc.stanford.edu/HMI/Global_products.html: T_START slotted one day from the MDI epoch
+#:   1993.01.01_TAI; timeseries "typically of length 72 days".
+#: * [drmsdoc]: drms docs/tutorial.rst: client.pkeys('hmi.v_sht_modes') -> ['T_START', 'LMIN', 'LMAX', 'NDT'].
+#: * [drmsex]: drms examples/plot_hmi_modes.py queries hmi.v_sht_modes[2024.09.19_00:00:00_TAI] (older
+#:   versions [2014.06.20_00:00:00_TAI]): 21 and 73 x 72 days after 2010.04.30, the 72-day grid.
+#: * [larson]: a public script of T. P. Larson queries hmi.V_sht_modes[<day>d][0][300][138240] (LMIN 0,
+#:   LMAX 300, NDT 138240 = 72 d of 45 s) and reads the m6 table; a public file name
+#:   hmi.v_sht_modes.20140620_000000_TAI.0.300.138240.m10qr.7840.36 (day 7840 after the MDI epoch =
+#:   2014.06.20) shows the same prime-key values and a stored file "m10qr.<day>.36".
+#: The emulator's stored file names are per series, not per record, so they leave out the day number:
+#: m10qr.6, m10qr.18, m10qr.36 (emulator choice). The tables' numbers are a model (emulator/modes.py).
+SHT_MODES_COMBOS = [{"LMIN": 0, "LMAX": 300, "NDT": 138240}]  # [larson]
+SHT_MODES_FILES = {"m6": "m10qr.6", "m18": "m10qr.18", "m36": "m10qr.36"}  # [larson], day number left out
+
+
+def hmi_v_sht_modes():
+    """series_struct of hmi.V_sht_modes ([shtmodes], [jsocnote] above)."""
+    family = {k["name"]: k for k in hmi_v_sht_2drls()["keywords"]}
+    order = ["T_START", "T_START_step", "T_START_unit", "T_START_epoch", "T_START_round", "LMIN", "LMAX", "NDT",
+             "T_STOP", "T_OBS", "DATE", "QUALITY", "MAPMMAX", "SINBDIVS", "MFLIPPED", "T_STEP", "TELESCOP",
+             "INSTRUME", "ORIGIN", "WAVELNTH", "VERSION", "CALVER64", "T_START_index"]  # [shtmodes]
+    keywords = [dict(family[name]) for name in order]
+    segments = [seg(f"m{n}", "char", "none", "", f"{n} a-coeffient fits", protocol="generic") for n in (6, 18, 36)]
+    links = [link("HISTORY", "hmi.globalhs_history", "processing history", kind="STATIC")]
+    return struct("mode parameters from jpkbgn", ["T_START", "LMIN", "LMAX", "NDT"], {"T_START": "1.0"},
+                  keywords, segments, links, retention=10000, unitsize=1, tapegroup=14,
+                  dbindex=["T_START_index", "LMIN", "LMAX", "NDT"])
 
 
 # --------------------------------------------------------------------------------------
@@ -1172,6 +1215,12 @@ def build_series(templates):
         extra_constants={"NDT": "138240", "MAPMMAX": "300", "SINBDIVS": "300", "MFLIPPED": "0"},
         # A record spans SHT_SPAN (72 days, drms's plot_hmi_modes.py); T_STOP is "beginning of
         # following time period", T_OBS the midpoint "=(T_START+T_STOP)/2".
+        time_offsets={"T_STOP": {"from": "T_START", "seconds": SHT_SPAN},
+                      "T_OBS": {"from": "T_START", "seconds": SHT_SPAN / 2}})
+    add("hmi.V_sht_modes", hmi_v_sht_modes(), instrument="HMI", time_key="T_START", epoch=MDI_EPOCH,
+        step=86400.0, cadence=SHT_SPAN, first="2010.04.30_00:00:00_TAI", combos=SHT_MODES_COMBOS,
+        segment_files=SHT_MODES_FILES, extra_constants={"MAPMMAX": "300", "SINBDIVS": "300", "MFLIPPED": "0"},
+        # [drmsex] 72-day grid from 2010.04.30; T_STOP "beginning of following time period", T_OBS the midpoint.
         time_offsets={"T_STOP": {"from": "T_START", "seconds": SHT_SPAN},
                       "T_OBS": {"from": "T_START", "seconds": SHT_SPAN / 2}})
     axes, values = synoptic_records()
