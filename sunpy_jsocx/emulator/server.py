@@ -706,15 +706,37 @@ def _jpeg_bytes(state: _State, exp, f) -> bytes:
     return jpeg_bytes(image, parse_image_args(exp.protocol))
 
 
+def _directory_files(state: _State, exp, f) -> list[tuple[str, bytes]] | None:
+    """The files of an as-is export's directory segment (rings.py), or None for a file segment."""
+    from sunpy_jsocx.emulator.rings import directory_files, is_directory_segment
+
+    m = f.batch.model
+    if exp.protocol.split(",")[0].lower() != "as-is" or not is_directory_segment(m.name, f.segment):
+        return None
+    rec = int(f.batch.recnum[f.index])
+    return directory_files(m.name, f.segment, _record_keywords(state, f.batch, f.index),
+                           seed=(rec * 1000003 + state.cfg.seed) & 0x7FFFFFFF)
+
+
 def _tar(state: _State, exp) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
         members = [("index.json", json.dumps(state.exports.index(exp)).encode())]
-        members += [(f.filename, _export_file_bytes(state, exp, f)) for f in exp.files]
+        for f in exp.files:
+            tree = _directory_files(state, exp, f)
+            if tree is None:
+                members.append((f.filename, _export_file_bytes(state, exp, f)))
+            else:  # JSOC's `tar chf` follows the export's link to the segment directory (rings.py [export])
+                members.append((f.filename, None))
+                members += [(f"{f.filename}/{name}", data) for name, data in tree]
         for fname, data in members:
             info = tarfile.TarInfo(fname)
-            info.size = len(data)
             info.mtime = int(exp.ready_at)
+            if data is None:
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tf.addfile(info)
+                continue
+            info.size = len(data)
             info.mode = 0o644
             tf.addfile(info, io.BytesIO(data))
     return buf.getvalue()
