@@ -88,6 +88,12 @@ _NU_MIN, _NU_MAX0, _NU_MAX_SLOPE = 900.0, 4800.0, 2.8
 _DROP_FRACTION = 0.02
 
 
+def _trapezoid(y: np.ndarray, x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Trapezoidal integral along ``axis`` (``numpy.trapezoid`` needs numpy 2; the project allows 1.26)."""
+    y = np.moveaxis(np.asarray(y, dtype=float), axis, -1)
+    return np.sum(0.5 * (y[..., 1:] + y[..., :-1]) * np.diff(x), axis=-1)
+
+
 def _sound_speed(r: np.ndarray) -> np.ndarray:
     """Model sound speed (km/s) at fractional radius ``r``: table inside 0.9, polytrope ``c^2 ~ 1 - r`` outside."""
     inner = np.interp(r, _C_TABLE_R, _C_TABLE)
@@ -103,14 +109,14 @@ def _duvall_table() -> tuple[np.ndarray, np.ndarray]:
     x = np.concatenate([np.linspace(0.0, 0.9, 3000, endpoint=False), 1.0 - np.geomspace(0.1, 1e-7, 6000)])
     r = x * radius_km
     c = np.maximum(_sound_speed(x), 1e-3)
-    travel = np.trapezoid(1.0 / c, r)  # seconds from centre to surface
+    travel = _trapezoid(1.0 / c, r)  # seconds from centre to surface
     scale = travel * 2.0 * LARGE_SEPARATION * 1e-6  # c -> c * scale gives the wanted large separation
     c = c * scale
     w = np.geomspace(1e-6, 2.0, 700)
     with np.errstate(divide="ignore"):
         inv_r2 = np.where(r > 0, 1.0 / np.maximum(r, 1e-9) ** 2, np.inf)
     integrand = np.sqrt(np.clip(1.0 / c[None, :] ** 2 - inv_r2[None, :] / w[:, None] ** 2, 0.0, None))
-    return w, np.trapezoid(integrand, r, axis=1)
+    return w, _trapezoid(integrand, r, axis=1)
 
 
 @cache
