@@ -1127,6 +1127,16 @@ CANONICAL = [
 # --------------------------------------------------------------------------------------
 # Assembly.
 # --------------------------------------------------------------------------------------
+def _sibling(name):
+    """Import the catalogue module ``tools/<name>.py`` (definitions kept beside this script)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_catalog_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_templates(shared: Path):
     directory = shared / "jsoc-reference" / "series_struct"
     templates = {}
@@ -1227,6 +1237,9 @@ def build_series(templates):
     add("hmi.Synoptic_Mr_720s", hmi_synoptic_mr(), instrument="HMI", time_key=None, axes=axes,
         image_dims=f"{SYNOPTIC_NX}x{SYNOPTIC_NY}", extra_constants=SYNOPTIC_CONSTANTS,
         segment_files={"synopMr": "synopMr.fits"}, record_values=values)
+    # hmi.meanpf_720s: defined in tools/catalog_polarfield.py (sources there), values in emulator/polarfield.py.
+    polarfield = _sibling("catalog_polarfield")
+    add("hmi.meanpf_720s", polarfield.hmi_meanpf_720s(kw, seg, struct), **polarfield.emulator_options())
 
     # ---- MDI ---------------------------------------------------------------------------
     mdi = [

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from sunpy_jsocx import grammar, jsoctime
+from sunpy_jsocx.emulator import polarfield
 from sunpy_jsocx.emulator.catalog import HARP_BLOCK, Catalog, SeriesModel, not_emulated_message
 from sunpy_jsocx.emulator.evidence import (
     AIA_AEC,
@@ -710,6 +711,8 @@ class RecordStore:
             arr = np.array(vals, dtype=object if isinstance(vals[0], str) else float)
             out = arr[b.combo]
             return out.astype(np.int64) if typ in ("int", "short", "longlong") else out
+        if m.lname == polarfield.SERIES and up in polarfield.KEYWORDS:  # meanpf's band means, from a cap model
+            return polarfield.keyword_values(self, b, up)
         if m.lname == "aia.response" and up in _AIA_RESPONSE_BY_KEY:
             return _aia_response_values(m, b, up, typ)
         if up in m.time_offsets:  # declared in the catalogue: another time keyword + fixed seconds

@@ -89,6 +89,7 @@ import numpy as np
 from astropy.io import fits
 
 from sunpy_jsocx import jsoctime
+from sunpy_jsocx.emulator import polarfield
 from sunpy_jsocx.fitsexport import _HDU, _join, _split_fits
 
 __all__ = ["KINDS", "render_asis", "scaled_wcs", "segment_kind"]
@@ -1294,6 +1295,8 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
         return _text(segment, _rng(seed, "text", segment))
     if kind == "synoptic":
         return _synoptic_file(keywords, seed)
+    if series.lower() == polarfield.SERIES and segment.lower() in polarfield.SEGMENTS:
+        return polarfield.segment_file(segment, keywords, seed)  # 180 latitude bins, not an image
     size = int(size)
     if size <= 0:
         raise ValueError(f"size must be positive, not {size}")
