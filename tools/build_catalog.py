@@ -1231,8 +1231,11 @@ def build_series(templates):
         step=86400.0, cadence=SHT_SPAN, first="2010.04.30_00:00:00_TAI", combos=SHT_MODES_COMBOS,
         segment_files=SHT_MODES_FILES, extra_constants={"MAPMMAX": "300", "SINBDIVS": "300", "MFLIPPED": "0"},
         # [drmsex] 72-day grid from 2010.04.30; T_STOP "beginning of following time period", T_OBS the midpoint.
+        # DATE ("time the record was last updated"): the fit needs the whole series, so 14 days after T_STOP
+        # (emulator choice: no public record shows the delay).
         time_offsets={"T_STOP": {"from": "T_START", "seconds": SHT_SPAN},
-                      "T_OBS": {"from": "T_START", "seconds": SHT_SPAN / 2}})
+                      "T_OBS": {"from": "T_START", "seconds": SHT_SPAN / 2},
+                      "DATE": {"from": "T_START", "seconds": SHT_SPAN + 14 * 86400.0}})
     axes, values = synoptic_records()
     add("hmi.Synoptic_Mr_720s", hmi_synoptic_mr(), instrument="HMI", time_key=None, axes=axes,
         image_dims=f"{SYNOPTIC_NX}x{SYNOPTIC_NY}", extra_constants=SYNOPTIC_CONSTANTS,

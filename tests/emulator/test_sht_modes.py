@@ -59,6 +59,13 @@ def test_record_of_the_drms_example(emulator):
     assert d["segments"][0]["values"][0].endswith("/m10qr.6")
 
 
+def test_record_is_updated_after_its_series_ends(emulator):
+    # DATE, "time the record was last updated": a fit of the 72-day series cannot predate its end
+    # (it was 3 days after T_START before).
+    d = rs_list(emulator, QUERY, key="T_STOP,DATE")
+    assert values(d, "DATE")[0] > "2024-11-30"
+
+
 @pytest.mark.parametrize("ds", [
     "hmi.v_sht_modes[2014.06.20_00:00:00_TAI]",  # older drms example: 21 x 72 days after 2010.04.30
     "hmi.V_sht_modes[2014.06.20_00:00:00_TAI][0][300][138240]",  # public script's full prime-key form
