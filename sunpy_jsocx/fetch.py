@@ -62,6 +62,11 @@ RECORDS_PER_REQUEST = 300
 #: Pauses (seconds) between asking again when JSOC says another export of the address is
 #: pending but does not name it.
 PENDING_PAUSE = 30.0
+#: Exports of one fetch that are requested (staging, or staged and waiting) while the files
+#: of an earlier one download. With 1 staging waits whenever one export's download outlasts
+#: the next one's staging; with 2 the staging of a job runs back to back, within JSOC's one
+#: pending export per address.
+STAGE_AHEAD = 2
 
 REGISTER_URL = "http://jsoc.stanford.edu/ajax/register_email.html"
 _SAFE = re.compile(r"[^A-Za-z0-9._+\-]")
@@ -1076,18 +1081,25 @@ class FetchPlan:
                 continue
             done.add(id(group))
             self._done_with(req)
-            following = next((g for g in self.groups.values() if id(g) not in done and g.request is None), None)
 
-            def submit_following(following=following) -> None:
-                # While this export's files download, the next one is requested and stages (one
-                # pending export per address: this one is done). The job's manifest, shared with
-                # the downloads' threads meanwhile, takes one change at a time.
-                if following is None:
-                    return
-                try:
-                    self._submit(following)
-                except (ExportFailed, JSOCError, TimeoutError, ValueError):
-                    pass  # reported when its turn comes
+            def submit_following(done=frozenset(done)) -> None:
+                # While this export's files download, the next ones are requested: the next at
+                # once (this one is done), the one after as soon as the next is done at JSOC
+                # (`_submit` waits out our own pending export first: one per address). Staging
+                # so runs up to STAGE_AHEAD exports ahead and never waits for a download to end.
+                # The job's manifest, shared with the downloads' threads meanwhile, takes one
+                # change at a time.
+                for _ in range(STAGE_AHEAD):
+                    left = [g for g in self.groups.values() if id(g) not in done]  # (a split adds groups)
+                    if sum(g.request is not None for g in left) >= STAGE_AHEAD:
+                        return
+                    following = next((g for g in left if g.request is None), None)
+                    if following is None:
+                        return
+                    try:
+                        self._submit(following)
+                    except (ExportFailed, JSOCError, TimeoutError, ValueError):
+                        return  # reported when its turn comes
 
             before = len(results.errors)
             items = self._export_items(results, req)

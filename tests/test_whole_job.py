@@ -6,6 +6,7 @@ with a `FetchProgress`), from Python as from the command line.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 
@@ -65,6 +66,54 @@ def test_export_free_files_and_exports_share_the_connection_through_fido(emu, tm
     assert not got.errors and len(got) == 25
     assert stats["exports_created"] == 4
     assert stats["download_connections"] == 1
+
+
+def test_two_exports_stage_while_the_first_one_downloads(emu, tmp_path, monkeypatch):
+    """
+    Staging does not wait for a download to end (``fetch.STAGE_AHEAD``): while the first
+    export's files are held back, the second export is requested and, once JSOC has it
+    done, the third. JSOC's one pending export per address is kept: the third is asked for
+    only after the second is done. With one export staged ahead, the third would be asked
+    for only after the first export's files, and the gate below would time out.
+    """
+    client = JSOCXClient()
+    res = _offline(client)
+    manager = emu.state.exports
+    request, status = manager.request, manager.status
+    events: list[tuple[str, str]] = []
+    third = threading.Event()
+
+    def counting_request(q):
+        answer = request(q)
+        events.append(("request", answer.get("requestid", "")))
+        if manager.created >= 3:
+            third.set()
+        return answer
+
+    def counting_status(rid):
+        answer = status(rid)
+        events.append((f"status {answer.get('status')}", rid))
+        return answer
+
+    monkeypatch.setattr(manager, "request", counting_request)
+    monkeypatch.setattr(manager, "status", counting_status)
+    opened = []
+
+    def gate(p: FetchProgress) -> None:
+        # The first export's first file, on the download thread: hold the export's downloads
+        # until the third export is asked for (the fetch's own thread asks).
+        if p.files and not opened and threading.current_thread() is not threading.main_thread():
+            opened.append(third.wait(timeout=30))
+
+    got = client.fetch(res, path=str(tmp_path / "{file}"), progress=gate)
+    assert not got.errors and len(got) == 20
+    assert opened == [True], "the third export was not requested while the first one's files downloaded"
+    staged = [rid for what, rid in events if what == "request" and rid != "VOID"]
+    assert len(staged) == 4
+    # one pending export per address: each export is asked for only after JSOC said the one before is done
+    for before, after in zip(staged, staged[1:], strict=False):
+        done_at = events.index(('status 0', before)) if ('status 0', before) in events else None
+        assert done_at is not None and done_at < events.index(("request", after))
 
 
 def test_a_progress_function_follows_the_whole_job(emu, tmp_path):
