@@ -58,6 +58,11 @@ The model:
   much noise, different for every record.
 * **a-coefficients**: a1 about 440 nHz, a3 about 22 nHz, a5 about -4 nHz (solar
   differential rotation), small even coefficients, higher coefficients near 0.
+* **Solar cycle**: frequencies rise with activity, by about 0.4 microhertz at 3 mHz for
+  a smoothed sunspot number of 150 (the size helioseismology reports between cycle
+  minimum and maximum), more at higher frequency and degree; the sunspot number is a
+  coarse model of cycles 24 and 25 (minima about 2008.9 and 2019.9, maxima about 116 in
+  2014.3 and 160 in 2024.8), taken at the middle of the record (``T_OBS``).
 """
 
 from __future__ import annotations
@@ -67,7 +72,9 @@ from functools import cache
 
 import numpy as np
 
-__all__ = ["LARGE_SEPARATION", "NDT", "mode_frequencies", "mode_table"]
+from sunpy_jsocx import jsoctime
+
+__all__ = ["LARGE_SEPARATION", "NDT", "frequency_shift", "mode_frequencies", "mode_table", "sunspot_number"]
 
 #: Large frequency separation of low-degree p modes, microhertz (textbook value).
 LARGE_SEPARATION = 135.0
@@ -86,6 +93,11 @@ LMAX = 300
 #: Lowest fitted frequency and the upper limit at l = 0 and its fall per degree (microhertz).
 _NU_MIN, _NU_MAX0, _NU_MAX_SLOPE = 900.0, 4800.0, 2.8
 _DROP_FRACTION = 0.02
+#: Coarse model of the smoothed sunspot number (decimal year, number): cycles 24 and 25.
+_CYCLE_YEARS = np.array([2008.9, 2011.0, 2014.3, 2016.5, 2019.9, 2022.0, 2024.8, 2027.0, 2030.5])
+_CYCLE_SSN = np.array([2.0, 55.0, 116.0, 45.0, 2.0, 70.0, 160.0, 80.0, 5.0])
+#: Shift at 3 mHz and low degree per unit of sunspot number (0.4 microhertz at 150).
+_SHIFT_PER_SSN = 0.4 / 150.0
 
 
 def _trapezoid(y: np.ndarray, x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -162,6 +174,40 @@ def mode_frequencies(lmax: int = LMAX) -> dict[tuple[int, int], float]:
     return out
 
 
+def sunspot_number(year) -> np.ndarray:
+    """
+    Model smoothed sunspot number at decimal ``year`` (a coarse model of cycles 24 and 25, not data).
+
+    Examples
+    --------
+    >>> from sunpy_jsocx.emulator.modes import sunspot_number
+    >>> bool(sunspot_number(2014.3) > 100 > 10 > sunspot_number(2019.9))
+    True
+    """
+    return np.interp(np.asarray(year, dtype=float), _CYCLE_YEARS, _CYCLE_SSN)
+
+
+def frequency_shift(nu, ell, year) -> np.ndarray:
+    """
+    Model solar-cycle shift (microhertz) of modes of frequency ``nu`` (microhertz) and degree ``ell``.
+
+    Grows with frequency up to 4 mHz and with degree (smaller mode inertia); a model, not data.
+    """
+    nu = np.asarray(nu, dtype=float)
+    shape = (np.minimum(nu, 4000.0) / 3000.0) ** 3
+    return _SHIFT_PER_SSN * sunspot_number(year) * shape * (1.0 + np.asarray(ell, dtype=float) / 300.0)
+
+
+def _decimal_year(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        t = jsoctime.parse_time(str(text))
+    except ValueError:
+        return None
+    return 2000.0 + (t - jsoctime.parse_time("2000.01.01_00:00:00_TAI")) / (365.25 * 86400.0)
+
+
 def _width(nu: np.ndarray, ell: np.ndarray) -> np.ndarray:
     """Model FWHM (microhertz): about 1 at 3 mHz, rising steeply above, broader at high degree."""
     nodes = np.array([800.0, 1500.0, 2000.0, 2500.0, 2800.0, 3100.0, 3500.0, 4000.0, 4500.0, 5000.0])
@@ -195,7 +241,7 @@ def _a_coefficients(nu: np.ndarray, ell: np.ndarray, ncoeff: int) -> np.ndarray:
     return a
 
 
-def mode_table(ncoeff: int, rng: np.random.Generator, lmax: int = LMAX) -> bytes:
+def mode_table(ncoeff: int, rng: np.random.Generator, lmax: int = LMAX, t_obs: str | None = None) -> bytes:
     """
     The ASCII mode-parameter table of one ``hmi.V_sht_modes`` segment.
 
@@ -209,6 +255,10 @@ def mode_table(ncoeff: int, rng: np.random.Generator, lmax: int = LMAX) -> bytes
         Noise source (one per record and segment).
     lmax : int
         Highest degree (the record's ``LMAX``).
+    t_obs : str, optional
+        The record's ``T_OBS`` (middle of the series), a JSOC time: the frequencies carry
+        the model's solar-cycle shift for that time. Without it (or if it does not
+        parse), no shift.
 
     Returns
     -------
@@ -240,7 +290,9 @@ def mode_table(ncoeff: int, rng: np.random.Generator, lmax: int = LMAX) -> bytes
     nu0 = np.array([modes[k] for k in keys])
     width = _width(nu0, ell)
     sig_nu = _frequency_error(nu0, ell, width)
-    nu = nu0 + sig_nu * rng.standard_normal(nu0.size)
+    year = _decimal_year(t_obs)
+    shift = frequency_shift(nu0, ell, year) if year is not None else 0.0
+    nu = nu0 + shift + sig_nu * rng.standard_normal(nu0.size)
     amp = 60.0 * np.exp(-(((nu0 - 3100.0) / 900.0) ** 2)) * (1.0 + ell / 150.0)
     back = -1.5 - 0.4 * (nu0 / 1000.0) + 0.002 * ell
     asym = -0.02 - 0.03 * (nu0 / 4000.0)

@@ -936,7 +936,7 @@ def _generic(geom, feats, rng, keywords):
 # ---------------------------------------------------------------------------------------------
 
 
-def _text(segment: str, rng: np.random.Generator) -> bytes:
+def _text(segment: str, rng: np.random.Generator, keywords: Mapping[str, object]) -> bytes:
     name = segment.lower()
     if name.startswith("split"):
         return _splittings(rng)
@@ -945,7 +945,7 @@ def _text(segment: str, rng: np.random.Generator) -> bytes:
     if re.fullmatch(r"m\d+", name):  # hmi.V_sht_modes: m6, m18, m36 (a model, see modes.py)
         from sunpy_jsocx.emulator.modes import mode_table
 
-        return mode_table(int(name[1:]), rng)
+        return mode_table(int(name[1:]), rng, t_obs=keywords.get("T_OBS"))
     rows = ["# index value error"]
     rows += [f"{i:6d} {v:12.5f} {e:10.5f}" for i, (v, e) in
              enumerate(zip(rng.normal(0, 1, 50), np.abs(rng.normal(0.1, 0.02, 50)), strict=True))]
@@ -1292,7 +1292,7 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if kind == "text":
-        return _text(segment, _rng(seed, "text", segment))
+        return _text(segment, _rng(seed, "text", segment), keywords)
     if kind == "synoptic":
         return _synoptic_file(keywords, seed)
     if series.lower() == polarfield.SERIES and segment.lower() in polarfield.SEGMENTS:

@@ -142,6 +142,19 @@ def test_tables_are_stable_per_record_and_differ_between_records(emulator):
     assert first != other
 
 
+def test_frequencies_rise_with_solar_activity(emulator):
+    # p-mode frequencies follow the activity cycle (a few tenths of a microhertz at 3 mHz between
+    # minimum and maximum); the tables differed by noise only. 2014.06.20 is near cycle 24's
+    # maximum, 2019.10.16 (48 x 72 days after 2010.04.30) near its minimum.
+    high, _ = _table(emulator, "m6", "hmi.v_sht_modes[2014.06.20_00:00:00_TAI]")
+    low, _ = _table(emulator, "m6", "hmi.v_sht_modes[2019.10.16_00:00:00_TAI]")
+    a = {(int(r[0]), int(r[1])): r[2] for r in high}
+    b = {(int(r[0]), int(r[1])): r[2] for r in low}
+    common = [k for k in a if k in b and 2800 < a[k] < 3500 and k[0] <= 150]
+    shift = np.median([a[k] - b[k] for k in common])
+    assert 0.1 < shift < 1.0, shift
+
+
 def test_plot_hmi_modes_query_through_drms(drms_client):
     # The calls of drms's examples/plot_hmi_modes.py, up to the URL it reads.
     result, filenames = drms_client.query(QUERY, key=["T_START", "T_STOP", "LMIN", "LMAX", "NDT"], seg="m6")
