@@ -1243,6 +1243,15 @@ def build_series(templates):
     # hmi.meanpf_720s: defined in tools/catalog_polarfield.py (sources there), values in emulator/polarfield.py.
     polarfield = _sibling("catalog_polarfield")
     add("hmi.meanpf_720s", polarfield.hmi_meanpf_720s(kw, seg, struct), **polarfield.emulator_options())
+    # hmi.rdVflows_fd15_frame: sources and choices in sunpy_jsocx/emulator/rings.py, which also writes the
+    # files of its Ux/Uy segments: directories of text files (JSOC's rdvinv), not images.
+    from sunpy_jsocx.emulator import rings
+
+    combos, values = rings.catalogue_records()
+    add(rings.SERIES, rings.catalogue_struct(kw, seg, struct), instrument="HMI", time_key=None, combos=combos,
+        image_dims=None, segment_files={s: s for s in rings.SEGMENTS}, extra_constants=rings.CONSTANTS,
+        record_values=values)
+    out[rings.SERIES]["emulator"]["segment_kinds"] = {s: "text" for s in rings.SEGMENTS}
 
     # ---- MDI ---------------------------------------------------------------------------
     mdi = [
