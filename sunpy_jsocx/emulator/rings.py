@@ -88,13 +88,14 @@ Choices (no public source gives them; the emulator's own):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 
 import numpy as np
 
 __all__ = ["SERIES", "SEGMENTS", "directory_files", "tile_file_name", "tiles", "inversion_text",
-           "frame_b0", "is_directory_segment"]
+           "frame_b0", "is_directory_segment", "has_directory_segments", "index_html"]
 
 #: The series, as JSOC spells it ([rdday]).
 SERIES = "hmi.rdVflows_fd15_frame"
@@ -283,6 +284,11 @@ def is_directory_segment(series: str, segment: str) -> bool:
     return series.lower() == SERIES.lower() and segment.lower() in {s.lower() for s in SEGMENTS}
 
 
+def has_directory_segments(series: str) -> bool:
+    """Whether ``series`` has directory segments that this module writes."""
+    return series.lower() == SERIES.lower()
+
+
 def directory_files(series: str, segment: str, keywords: Mapping[str, object], *,
                     seed: int = 0) -> list[tuple[str, bytes]] | None:
     """
@@ -319,10 +325,64 @@ def directory_files(series: str, segment: str, keywords: Mapping[str, object], *
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{series} records need numeric CarrRot and CMLon keywords to name their files, "
                          f"got CarrRot={kw.get('CARRROT')!r}, CMLon={kw.get('CMLON')!r}") from None
+    return list(_frame_files(cr, cl, seg, int(seed)))
+
+
+@functools.lru_cache(maxsize=8)
+def _frame_files(cr: int, cl: float, seg: str, seed: int) -> tuple[tuple[str, bytes], ...]:
+    # Kept for a few frames: a client reading a directory file by file asks for the same frame each time.
     b0 = frame_b0(cr, cl)
     files = [(tile_file_name(cr, cl, lon_cm, lat, seg),
               inversion_text(cr, cl, lat, lon_cm, seg, b0=b0, seed=seed)) for lat, lon_cm in tiles(b0)]
-    return sorted(files)
+    return tuple(sorted(files))
+
+
+def index_html(path: str, files: list[tuple[str, bytes]], mtime: float) -> bytes:
+    """
+    The page a web server answers for the URL of a directory segment: an index of its files.
+
+    JSOC serves SUMS directories with Apache, and a public script reads such a page
+    (``pandas.read_html`` of a ``hmi.rdVflows_fd15_frame`` ``Ux`` URL, then each listed
+    file by its name; find_string id 26407458632). The layout is that of Apache's
+    ``mod_autoindex`` fancy index (an emulator choice of version and columns); names
+    with a colon are linked as ``./name`` so that the colon is not read as a URL scheme.
+
+    Parameters
+    ----------
+    path : str
+        The directory's URL path, with or without the final ``/``.
+    files : list of (str, bytes)
+        The directory's files.
+    mtime : float
+        Unix time shown as every file's modification time.
+
+    Returns
+    -------
+    bytes
+        An HTML page.
+    """
+    from datetime import UTC, datetime
+    from html import escape
+    from urllib.parse import quote
+
+    path = path.rstrip("/")
+    when = datetime.fromtimestamp(mtime, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    parent = path.rsplit("/", 1)[0] + "/"
+    rows = [f'<tr><td valign="top"><img src="/icons/back.gif" alt="[PARENTDIR]"></td><td><a href="{escape(parent)}">'
+            'Parent Directory</a></td><td>&nbsp;</td><td align="right">  - </td><td>&nbsp;</td></tr>']
+    for name, data in files:
+        size = f"{len(data) / 1024:.1f}K" if len(data) < 10240 else f"{len(data) // 1024}K"
+        rows.append(f'<tr><td valign="top"><img src="/icons/text.gif" alt="[TXT]"></td><td><a href="./'
+                    f'{escape(quote(name, safe=":"))}">{escape(name)}</a></td><td align="right">{when}  </td>'
+                    f'<td align="right">{size}</td><td>&nbsp;</td></tr>')
+    rule = '   <tr><th colspan="5"><hr></th></tr>'
+    page = ['<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">', "<html>", " <head>",
+            f"  <title>Index of {escape(path)}</title>", " </head>", " <body>", f"<h1>Index of {escape(path)}</h1>",
+            "  <table>",
+            '   <tr><th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th><th><a href="?C=N;O=D">Name</a>'
+            '</th><th><a href="?C=M;O=A">Last modified</a></th><th><a href="?C=S;O=A">Size</a></th>'
+            '<th><a href="?C=D;O=A">Description</a></th></tr>', rule, *rows, rule, "</table>", "</body></html>"]
+    return ("\n".join(page) + "\n").encode("utf-8")
 
 
 # ------------------------------------------------------------------------------------------------

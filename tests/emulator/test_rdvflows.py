@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import tarfile
+import urllib.error
 
 import numpy as np
 import pytest
@@ -102,3 +103,38 @@ def test_the_tile_grid_follows_gentargs():
     assert rings.tile_file_name(2150, 360, -7.5, -22.5, "Ux") == "2150:360.0_07.5E22.5S.Ux"
     with pytest.raises(ValueError, match="segment must be one of Ux, Uy"):
         rings.inversion_text(2150, 360, 0.0, 0.0, "Uz")
+
+
+def test_a_directory_segment_url_lists_its_files_as_jsoc_s_web_server_does(emulator):
+    # url_quick as-is answers the record's own paths; the Ux path is a directory: JSOC's web server
+    # redirects to ".../Ux/" and answers an index page there (a public script reads that page with
+    # pandas.read_html and then each file by name). The emulator served a made-up table instead.
+    d = fetch(emulator, op="exp_request", ds="hmi.rdVflows_fd15_frame[2150][360]{Ux}", notify=EMAIL,
+              method="url_quick", protocol="as-is", format="json")
+    assert d["status"] == 0, d
+    (item,) = d["data"]
+    assert item["filename"].endswith("/Ux")
+    with download(emulator, item["filename"]) as r:  # urllib follows the redirect
+        assert r.geturl().endswith("/Ux/")
+        assert r.headers["Content-Type"].startswith("text/html")
+        page = r.read().decode()
+    names = re.findall(r'<a href="\./([^"]+)">', page)
+    assert len(names) == 284 and all(TILE_NAME.match(n) for n in names)
+    with download(emulator, item["filename"] + "/" + names[0].replace(":", "%3A")) as r:
+        text = r.read().decode("ascii")
+    assert text.startswith("# Flow inversion of hmi.rdVfitsf_fd15[2150][360]")
+    assert np.loadtxt(io.StringIO(text), comments="#").shape == (31, 9)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        download(emulator, item["filename"] + "/2150:360.0_99.9W00.0N.Ux")
+    assert e.value.code == 404
+
+
+def test_a_staged_url_export_lists_the_directory_under_its_export_name(emulator):
+    d = fetch(emulator, op="exp_request", ds="hmi.rdVflows_fd15_frame[2150][345]{Uy}", notify=EMAIL,
+              method="url", protocol="as-is", format="json")
+    s = fetch(emulator, op="exp_status", requestid=d["requestid"])
+    assert s["status"] == "0", s
+    (item,) = s["data"]
+    with download(emulator, f"{s['dir']}/{item['filename']}/") as r:
+        page = r.read().decode()
+    assert len(re.findall(r'<a href="\./2150:345\.0_[^"]+\.Uy">', page)) == 284
