@@ -45,7 +45,7 @@ def _field_docs() -> dict[str, str]:
         return docs
     for line in lines[start:]:
         if line and not line[0].isspace():
-            names = [n.strip() for n in line.split(",")]
+            names = [n.strip() for n in line.split(" : ", 1)[0].split(",")]  # "a, b : float or None"
             for n in names:
                 docs[n] = ""
         elif line.strip():

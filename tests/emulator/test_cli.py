@@ -56,7 +56,8 @@ def test_every_config_field_has_an_option_that_sets_it():
     for f in fields:
         flag = option_for(f.name)
         assert flag in flags, f"EmulatorConfig.{f.name} has no command-line option {flag}"
-        assert next(a for a in parser._actions if flag in a.option_strings).help.strip()
+        described = next(a for a in parser._actions if flag in a.option_strings).help.split("(default:")[0]
+        assert described.strip(), f"{flag} has no description"
         if f.name in special:
             text = special[f.name]
         elif f.name.endswith("_rate"):
