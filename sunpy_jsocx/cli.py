@@ -408,21 +408,22 @@ class JobProgress:
     """
     One progress bar over a whole fetch: records, files, bytes, byte rate and time left.
 
-    The client writes each file to a temporary ``.<name>.<id>.part`` beside its
-    target and renames it when it verifies; this watches the output folder for both
-    (at most twice a second, less often in a big folder), so bytes still arriving
-    count too. Files that were there before the fetch and stay untouched (the client
-    kept them) are not counted as downloaded, nor are the job's own hidden files (its
-    manifest). Records are counted as their files arrive (``files_per_record`` each).
-    The bar counts records when the job has them, else files; its time left is
-    tqdm's estimate from the rate so far.
+    The fetch reports to it after every file (`update` is the fetch's ``progress``
+    function, called with a `~sunpy_jsocx.progress.FetchProgress`): files in place of the
+    files expected, and bytes downloaded. Files the job found complete (done by an earlier
+    run, or copied from the record cache) count as done with no bytes, and the rate and
+    time left count only what this run downloads. Records are counted as their files
+    arrive (``files_per_record`` each). The bar counts records when the job has them, else
+    files. Nothing scans the output folder while the job runs (a folder of tens of
+    thousands of files made that cost more than the downloads); it is listed once before,
+    so that `finish` can tell the files this run wrote from those it kept.
 
     Parameters
     ----------
     path : str
-        The fetch's ``--path`` (a directory, or a template whose fixed part is watched).
+        The fetch's ``--path`` (a directory, or a template whose fixed part is listed).
     total : int or None
-        Files expected, if known.
+        Files expected, if known (else the fetch's own estimate, as it grows).
     enabled : bool
         Draw the bar (standard error); the counting runs either way.
     records : int or None
@@ -430,6 +431,9 @@ class JobProgress:
     files_per_record : int
         Files each record writes (its segments).
     """
+
+    #: Seconds between two redraws of the bar (the last one is always drawn).
+    REDRAW = 0.2
 
     def __init__(self, path: str, total: int | None, enabled: bool, *, records: int | None = None,
                  files_per_record: int = 1):
@@ -439,36 +443,42 @@ class JobProgress:
         self.records_total = records if total is not None else None
         self.files_per_record = max(1, int(files_per_record))
         self.enabled = enabled
-        self.before = self._scan()[0]
+        self.before = self._scan()
         self.files = 0
         self.bytes = 0
         self.started = time.monotonic()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._lock = threading.RLock()  # (the fetch reports from its own thread too: a Ctrl-C there closes the bar)
+        self._initial: int | None = None  # files found complete before any byte came: not this run's rate
+        self._drawn = -math.inf
         self._bar = None
 
-    def _scan(self) -> tuple[dict[str, tuple[int, int]], int]:
-        """(complete files -> (size, mtime_ns), bytes in temporary files)."""
+    def _scan(self) -> dict[str, tuple[int, int]]:
+        """Complete files under the folder -> (size, mtime_ns); the job's hidden files are left out."""
         done: dict[str, tuple[int, int]] = {}
-        partial = 0
         for folder, _, names in os.walk(self.root):
             for name in names:
+                if name.startswith("."):  # a download's temporary file, the job's manifest and its lock
+                    continue
                 full = os.path.abspath(os.path.join(folder, name))
                 try:
                     st = os.stat(full)
                 except OSError:  # renamed or removed meanwhile
                     continue
-                if name.startswith(".") and name.endswith(".part"):
-                    partial += st.st_size
-                elif not name.startswith("."):  # hidden: the job's manifest and its lock
-                    done[full] = (st.st_size, st.st_mtime_ns)
-        return done, partial
+                done[full] = (st.st_size, st.st_mtime_ns)
+        return done
 
-    def _count(self) -> None:
-        done, partial = self._scan()
-        new = [size for f, (size, mtime) in done.items() if self.before.get(f) != (size, mtime)]
-        self.files = len(new)
-        self.bytes = sum(new) + partial
+    def update(self, p) -> None:
+        """The fetch's progress function: take its counts (a `~sunpy_jsocx.progress.FetchProgress`)."""
+        with self._lock:
+            self.files, self.bytes = p.files, p.bytes
+            self.total = max(self.total or 0, p.expected, p.files + p.failed)  # (an export's list can add files)
+            if self._initial is None:
+                self._initial = p.files if not p.bytes else 0
+            last = p.files + p.failed >= p.expected
+            now = time.monotonic()
+            if last or now - self._drawn >= self.REDRAW:
+                self._drawn = now
+                self._draw()
 
     @property
     def records(self) -> int | None:
@@ -486,19 +496,16 @@ class JobProgress:
         return f"{self.files}/{self.total} files, {rate}"
 
     def _draw(self) -> None:
-        if self._bar is None:
+        bar = self._bar
+        if bar is None:
             return
-        self._bar.n = self.files if self.records_total is None else self.records
-        self._bar.set_postfix_str(self.line(), refresh=False)
-        self._bar.refresh()
-
-    def _loop(self) -> None:
-        pause = 0.5
-        while not self._stop.wait(pause):
-            t = time.monotonic()
-            self._count()
-            self._draw()
-            pause = max(0.5, 10 * (time.monotonic() - t))  # a big folder is scanned less often
+        if self._initial:
+            bar.initial = self._initial if self.records_total is None else self._initial // self.files_per_record
+        if self.records_total is None and self.total is not None:
+            bar.total = self.total
+        bar.n = self.files if self.records_total is None else self.records
+        bar.set_postfix_str(self.line(), refresh=False)
+        bar.refresh()
 
     def __enter__(self) -> JobProgress:
         if self.enabled:
@@ -510,8 +517,8 @@ class JobProgress:
             self._bar = tqdm(total=total, unit=unit[:-1], desc="JSOC fetch", file=sys.stderr, dynamic_ncols=True,
                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} " + unit +
                                         " [{elapsed}<{remaining}{postfix}]")
-            self._thread = threading.Thread(target=self._loop, name="jsocx-progress", daemon=True)
-            self._thread.start()
+            with self._lock:
+                self._draw()
         return self
 
     def finish(self, results) -> tuple[int, int, int]:
@@ -531,22 +538,17 @@ class JobProgress:
         return downloaded, kept, size
 
     def close(self) -> None:
-        """Stop watching, draw the final counts and end the bar's line (safe to call twice)."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        bar = self._bar
+        """Draw the final counts and end the bar's line (safe to call twice)."""
         ended = False
+        with self._lock:
+            bar = self._bar
         try:
-            if thread is not None:
-                try:
-                    thread.join()
-                except RuntimeError:  # interrupted while it was starting: it stops at _stop
-                    pass
             if bar is not None:
-                self._count()
-                self._draw()
+                with self._lock:
+                    self._draw()
         finally:
-            self._bar = None
+            with self._lock:
+                self._bar = None
             if bar is not None:
                 try:
                     bar.close()  # ends its line, so that what follows starts on a fresh one
@@ -621,7 +623,7 @@ def _fetch(client, args) -> int:
     files = _expected_files(res)
     with JobProgress(args.path, files, _progress_wanted(args), records=len(res),
                      files_per_record=max(1, (files or 0) // len(res))) as progress:
-        results = client.fetch(res, path=args.path, progress=False, timeout=args.timeout)
+        results = client.fetch(res, path=args.path, progress=progress.update, timeout=args.timeout)
         return _report(results, progress, args.path)
 
 
@@ -638,7 +640,7 @@ def _stage(client, args) -> int:
 
 def _get(client, args) -> int:
     with JobProgress(args.path, None, _progress_wanted(args)) as progress:
-        results = client.get_request(list(args.ids), path=args.path, progress=False, timeout=args.timeout)
+        results = client.get_request(list(args.ids), path=args.path, progress=progress.update, timeout=args.timeout)
         return _report(results, progress, args.path)
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from sunpy_jsocx import cli
 from sunpy_jsocx.emulator import JSOCEmulator
-from sunpy_jsocx.progress import human_bytes
+from sunpy_jsocx.progress import FetchProgress, human_bytes
 
 REGISTERED = "user@example.org"  # registered in the emulator
 
@@ -156,25 +156,37 @@ def test_fetch_shows_one_progress_bar_over_the_job(emu, capsys, tmp_path):
     status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path), "--progress")
     assert status == 0
     final = err.replace("\r", "\n").strip().splitlines()[-1]
-    size = human_bytes(sum(p.stat().st_size for p in tmp_path.iterdir() if not p.name.startswith(".")))
+    size = human_bytes(emu.stats()["bytes_served"])  # the bytes downloaded (the files gain their FITS headers after)
     assert re.fullmatch(r"JSOC fetch: 100%\|.*\| 4/4 records \[\d\d:\d\d<\d\d:\d\d, 4/4 files, "
                         + re.escape(size) + r", [\d.]+ [kMG]?B/s\]", final.strip()), final
     assert "Files Downloaded" not in err  # the client's own per-batch bar is off
 
 
-def test_progress_counts_records_files_and_bytes_not_the_jobs_hidden_files(tmp_path):
-    (tmp_path / "kept.fits").write_bytes(b"k" * 10)  # there before: not counted
+def test_progress_counts_records_files_and_bytes_from_the_fetchs_reports(tmp_path):
+    (tmp_path / "kept.fits").write_bytes(b"k" * 10)  # there before the job
+    (tmp_path / ".jsocx-job-0123abcd.json").write_text("{}")  # the job's manifest: not a result
     progress = cli.JobProgress(str(tmp_path), 6, False, records=3, files_per_record=2)
-    (tmp_path / "a.fits").write_bytes(b"a" * 100)
-    (tmp_path / "b.fits").write_bytes(b"b" * 100)
-    (tmp_path / "c.fits").write_bytes(b"c" * 100)
-    (tmp_path / ".d.fits.1234.part").write_bytes(b"d" * 50)  # arriving
-    (tmp_path / ".jsocx-job-0123abcd.json").write_text("{}" * 400)  # the job's manifest
-    (tmp_path / ".jsocx-job-0123abcd.lock").write_text("")
-    progress._count()
+    assert list(progress.before) == [str(tmp_path / "kept.fits")]
+    progress.update(FetchProgress(1, 6, 0, 0, 0, 1, 0.1))  # the kept file, found complete: no bytes
+    progress.update(FetchProgress(3, 6, 0, 350, 1, 1, 0.5))
     assert (progress.files, progress.records, progress.bytes) == (3, 1, 350)
     assert progress.line().startswith("3/6 files, 350 B, ")
-    assert cli.JobProgress(str(tmp_path), None, False, records=3).records is None  # url-tar: files only
+    assert progress._initial == 1  # the rate and time left count what this run downloads
+    tar = cli.JobProgress(str(tmp_path), None, False, records=3)
+    assert tar.records is None  # url-tar: files only, as many as the fetch expects
+    tar.update(FetchProgress(0, 1, 0, 0, 0, 1, 0.1))
+    assert tar.total == 1
+
+
+def test_the_progress_bar_counts_an_exports_records_as_they_arrive(emu, capsys, tmp_path, monkeypatch):
+    """Offline records: the bar follows the fetch's own report of every file, to the end."""
+    monkeypatch.setattr(cli.JobProgress, "REDRAW", 0.0, raising=False)  # draw at every report
+    status, out, err = run(capsys, "--server", emu.url, "fetch", "hmi.M_45s[2010.06.01_TAI/15m]", "--path",
+                           str(tmp_path), "--progress", "--notify", REGISTERED)
+    assert status == 0, err
+    shown = [int(n) for n, total in re.findall(r"\| (\d+)/(\d+) records", err) if total == "20"]
+    assert shown == sorted(shown)  # never backwards
+    assert set(shown) == set(range(21))  # each record as its file came
 
 
 # ---------------------------------------------------------------- stage and get
