@@ -173,6 +173,21 @@ def tile_file_name(car_rot: int, cm_lon: float, lon_cm: float, lat: float, segme
     """
     The name rdvinv gives a tile's inversion file ([rdvinv] ``printcrcl_loc``).
 
+    Parameters
+    ----------
+    car_rot, cm_lon : int, float
+        The frame's Carrington rotation and central-meridian longitude (a longitude outside
+        (0, 360] moves to the neighbouring rotation, as rdvinv does).
+    lon_cm, lat : float
+        The tile's distance from the central meridian (west positive) and latitude, degrees.
+    segment : str
+        The suffix, ``"Ux"`` or ``"Uy"``.
+
+    Returns
+    -------
+    str
+        ``CR:CMLON_<lon><W|E><lat><N|S>.<segment>``.
+
     Examples
     --------
     >>> from sunpy_jsocx.emulator.rings import tile_file_name
