@@ -141,6 +141,7 @@ BANDS = {("N", 3): slice(160, 180), ("N", 2): slice(150, 160), ("N", 1): slice(1
 _LAT = np.arange(NLAT) - 89.5
 _B0_GRID = np.linspace(-7.5, 7.5, 301)
 _YEAR = 365.25 * 86400.0
+_BLOCK = 4096  # records per block of bin arithmetic
 
 
 def _decimal_year(t: np.ndarray) -> np.ndarray:
@@ -215,13 +216,14 @@ def _geometry_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     dlat, dlon = np.radians(1.0 / sub), lon[1] - lon[0]
     weight = np.full(lon.size, dlon)
     weight[[0, -1]] *= 0.5  # trapezoid over the +-45 deg window
-    b0 = np.radians(_B0_GRID)[:, None, None]
-    mu = np.cos(lat)[None, :, None] * np.cos(b0) * np.cos(lon)[None, None, :] + np.sin(lat)[None, :, None] * np.sin(b0)
-    da = np.cos(lat)[None, :, None] * dlat * weight[None, None, :]
-    ok = mu >= MU_MIN
-    area = np.where(ok, da, 0.0).sum(axis=2).reshape(len(_B0_GRID), NLAT, sub).sum(axis=2)
-    mu1 = np.where(ok, mu * da, 0.0).sum(axis=2).reshape(len(_B0_GRID), NLAT, sub).sum(axis=2)
-    mu2 = np.where(ok, mu * mu * da, 0.0).sum(axis=2).reshape(len(_B0_GRID), NLAT, sub).sum(axis=2)
+    da = np.cos(lat)[:, None] * dlat * weight[None, :]
+    area, mu1, mu2 = (np.empty((len(_B0_GRID), NLAT)) for _ in range(3))
+    for i, b0 in enumerate(np.radians(_B0_GRID)):  # one B0 at a time: a few MB, not hundreds
+        mu = np.cos(lat)[:, None] * np.cos(b0) * np.cos(lon)[None, :] + np.sin(lat)[:, None] * np.sin(b0)
+        seen = np.where(mu >= MU_MIN, da, 0.0)
+        area[i] = seen.sum(axis=1).reshape(NLAT, sub).sum(axis=1)
+        mu1[i] = (seen * mu).sum(axis=1).reshape(NLAT, sub).sum(axis=1)
+        mu2[i] = (seen * mu * mu).sum(axis=1).reshape(NLAT, sub).sum(axis=1)
     return area, mu1, mu2
 
 
@@ -395,9 +397,11 @@ def keyword_values(store, b, name: str) -> np.ndarray:
         raise KeyError(name)
     key = "polarfield"
     if key not in b._cache:
-        t = b.t_rec
-        vals = _bands(t, b.recnum, store.seed)
-        vals.update(_fluxes(t, b.recnum, store.seed))
+        t, rec = b.t_rec, b.recnum
+        # In blocks: the bins of a year of 720-s records would take hundreds of MB at once.
+        parts = [_bands(t[i:i + _BLOCK], rec[i:i + _BLOCK], store.seed) for i in range(0, max(len(t), 1), _BLOCK)]
+        vals = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        vals.update(_fluxes(t, rec, store.seed))
         b._cache[key] = vals
     return b._cache[key][name]
 
