@@ -165,10 +165,24 @@ class SeriesModel:
         return int(math.ceil(float(self.grid_position(jsoctime.parse_time(first))) - 1e-9))
 
     def last_slot(self, now: float) -> int:
+        """
+        The grid index of the newest record at internal time ``now``: the catalogue's
+        ``last``, or for an open-ended series the last record that began a day before
+        ``now``. A record whose time keywords run past its time key (declared as the key
+        plus a fixed offset: ``T_STOP`` 72 days and ``DATE`` 86 days after ``T_START`` in
+        hmi.V_sht_modes, ``T_STOP`` 3 h in aia.master_pointing3h) exists only once the
+        latest of them is a day past: JSOC fits a 72-day series of modes after the 72
+        days, and a record is not there before it was made (emulator choice of the lag).
+        """
         import math
 
         last = self.emulator.get("last")
-        t = jsoctime.parse_time(last) if last else now - 86400.0
+        if last:
+            t = jsoctime.parse_time(last)
+        else:
+            spans = [seconds for base, seconds in self.time_offsets.values()
+                     if self.time_key and base.upper() == self.time_key.upper() and seconds > 0]
+            t = now - 86400.0 - max(spans, default=0.0)
         return int(math.floor(float(self.grid_position(t)) + 1e-9))
 
     def slot_of(self, t) -> int:

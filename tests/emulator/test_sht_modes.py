@@ -87,6 +87,26 @@ def test_records_off_the_grid_are_absent(emulator, ds):
     assert d["status"] == 0 and d["count"] == 0
 
 
+def test_a_record_exists_only_once_its_72_days_are_over(clock):
+    # JSOC fits a 72-day series of modes after the 72 days; at 2024-10-21 the record of
+    # 2024.09.19 (to 2024.11.30, made on its DATE 2024.12.14) is not there yet, and the
+    # newest is the one before it.
+    from datetime import UTC, datetime
+
+    from sunpy_jsocx.emulator import JSOCEmulator
+
+    clock.now = datetime(2024, 10, 21, tzinfo=UTC).timestamp()
+    with JSOCEmulator(clock=clock) as emu:
+        assert rs_list(emu, QUERY, key="T_START")["count"] == 0
+        newest = rs_list(emu, "hmi.v_sht_modes[$]", key="T_START,T_STOP")
+        assert values(newest, "T_START") == ["2024.07.09_00:00:00_TAI"]
+        assert values(newest, "T_STOP") == ["2024.09.19_00:00:00_TAI"]
+        clock.now = datetime(2024, 12, 13, tzinfo=UTC).timestamp()  # before its DATE: still not
+        assert rs_list(emu, QUERY, key="T_START")["count"] == 0
+        clock.now = datetime(2024, 12, 16, tzinfo=UTC).timestamp()  # its DATE and a day: now it is
+        assert rs_list(emu, QUERY, key="T_START")["count"] == 1
+
+
 def test_m6_table_reads_as_the_drms_example_reads_it(emulator):
     a, _ = _table(emulator, "m6")
     assert a.ndim == 2 and a.shape[1] == 24  # 12 + 2 x 6: the example's "tan(gamma) present" layout
