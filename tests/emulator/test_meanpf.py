@@ -13,7 +13,7 @@ import io
 
 import numpy as np
 import pytest
-from helpers import download, info, rs_list, values
+from helpers import download, fetch, info, rs_list, values
 
 from sunpy_jsocx import jsoctime
 
@@ -198,3 +198,28 @@ def test_a_plain_six_year_range_is_too_many_records(emulator):
     # a year, as a public script asks for it (hmi.meanpf_720s[<year>][? QUALITY=0 ?]), is listed whole
     d = rs_list(emulator, "hmi.meanpf_720s[2011.01.01_TAI-2011.03.01_TAI]", key="T_REC")
     assert d["status"] == 0 and d["count"] > 0.99 * (59 * 120 + 1)
+
+
+def test_fits_export_is_the_public_file(emulator):
+    # A public script opens hmi.meanpf_720s.20170108_192400_TAI.mf_br.fits and reads
+    # hdul[0].data; another reads BANDN3 from hdul[0].header of such files: the export holds
+    # the 180 values in its primary HDU, with the record's keywords.
+    from astropy.io import fits
+
+    ds = "hmi.meanpf_720s[2017.01.08_19:24:00_TAI]"
+    d = fetch(emulator, op="exp_request", format="json", ds=ds + "{mf_br}", notify="user@example.org",
+              method="url", protocol="fits", filenamefmt="hmi.meanpf_720s.{T_REC:A}.{segment}")
+    assert d["status"] in (0, 1, 2), d
+    for _ in range(5):  # the shared emulator has no staging delay: done within a poll or two
+        s = fetch(emulator, op="exp_status", requestid=d["requestid"])
+        if str(s["status"]) == "0":
+            break
+    assert str(s["status"]) == "0", s
+    assert [x["filename"] for x in s["data"]] == ["hmi.meanpf_720s.20170108_192400_TAI.mf_br.fits"]
+    with download(emulator, f"{s['dir']}/{s['data'][0]['filename']}") as r:
+        raw = r.read()
+    want = rs_list(emulator, ds, key="BANDN3,CAPN2")
+    with fits.open(io.BytesIO(raw)) as hdul:
+        assert hdul[0].data.shape == (180,)
+        assert hdul[0].header["BANDN3"] == float(values(want, "BANDN3")[0])
+        assert hdul[0].header["CAPN2"] == float(values(want, "CAPN2")[0])
