@@ -41,21 +41,22 @@ def test_harp_401_is_alive_on_2011_03_09(emulator):
     assert values(d, "HARPNUM") == ["401"]
 
 
-@pytest.mark.parametrize(("ds", "script"), [
-    ("hmi.meanpf_720s[2010.05.01_TAI-2016.04.01_TAI@12h]", "drms examples/plot_polarfield.py"),
-    ("hmi.v_sht_modes[2024.09.19_00:00:00_TAI]", "drms examples/plot_hmi_modes.py"),
-    ("hmi.rdvflows_fd15_frame[2150][360]", "drms examples/export_tar.py"),
+@pytest.mark.parametrize("ds", [
+    "hmi.V_sht_modes_archive[2024.09.19_00:00:00_TAI]",  # "full results from jpkbgn": no public keyword list
+    "hmi.rdVflows_fd30_frame[2150][360]",  # the 15-degree frames are emulated (test_rdvflows.py), not these
+    "mdi.vw_V_sht_modes[1996.05.01_00:00:00_TAI]",
 ])
-def test_listed_but_undescribed_series_are_refused_not_invented(emulator, ds, script):
-    # These series are in JSOC's series list, but no public series_struct answer gives
-    # their structure; the emulator answered with an invented daily T_REC, one QUALITY
-    # keyword and a "data" segment, so the scripts got "Invalid KeyLink" values (plot_polarfield)
-    # or "InvalidSegName" paths (plot_hmi_modes). It now refuses them as JSOC refuses a
-    # series it cannot open, naming why.
+def test_listed_but_undescribed_series_are_refused_not_invented(emulator, ds):
+    # Series in JSOC's series list whose structure no public source gives: the emulator
+    # answered with an invented daily T_REC, one QUALITY keyword and a "data" segment,
+    # so scripts got "Invalid KeyLink" values (plot_polarfield.py) or "InvalidSegName"
+    # paths (plot_hmi_modes.py). It refuses them as JSOC refuses a series it cannot open,
+    # naming why. (The three series those drms examples use are emulated now, from the
+    # evidence found for them: test_meanpf.py, test_sht_modes.py, test_rdvflows.py.)
     name = ds.split("[")[0]
     struct = info(emulator, op="series_struct", ds=name)
     assert struct["status"] == 1
-    assert "not found" in struct["error"] and "does not emulate" in struct["error"], script
+    assert "not found" in struct["error"] and "does not emulate" in struct["error"]
     d = rs_list(emulator, ds)
     assert d["status"] != 0
     assert "does not emulate" in d["error"]
