@@ -338,6 +338,37 @@ def test_bandwidth_paces_small_files_from_the_first_chunk():
     assert waits[-1] <= len(body) / bandwidth and waits[-1] > 0.9 * len(body) / bandwidth
 
 
+def test_paced_files_of_a_connection_keep_the_bandwidth_when_timers_wake_late():
+    """
+    A timer that wakes 2 ms late must not make every file of a connection 2 ms longer: ten
+    12-ms files take 120 ms plus the last lateness, not 140 ms (the lateness is paid back on
+    the connection's next file, so the emulator delivers the bandwidth it is set to).
+    """
+    import asyncio
+
+    from sunpy_jsocx.emulator.server import _paced_write
+
+    now = [0.0]
+
+    async def late_sleep(seconds):
+        now[0] += seconds + 0.002
+
+    class Sink:
+        async def write(self, piece):
+            pass
+
+    async def ten_files(debts, connection):
+        for _ in range(10):
+            await _paced_write(Sink(), b"x" * 12_000, 1e6, late_sleep, debts, connection, clock=lambda: now[0])
+
+    connection = object()
+    asyncio.run(ten_files({}, connection))
+    assert now[0] == pytest.approx(0.120 + 0.002)
+    now[0] = 0.0
+    asyncio.run(ten_files(None, None))  # without a connection to keep the debt under: as before
+    assert now[0] == pytest.approx(10 * 0.014)
+
+
 def test_reset_statistics_keeps_earlier_exports_downloadable():
     # reset_stats() used to restart the export counter that numbers storage units, so the
     # next export took over the first one's /SUM directory and its files answered 404
