@@ -571,7 +571,11 @@ async def _rs_list_response(request: web.Request, state: _State, q: dict[str, st
     # per piece cost a thread hop and an HTTP chunk per keyword: 0.1 s for 301 AIA records.
     first = await state.offload(_rs_list_block, plan)
     request[_STREAMING] = True
-    await resp.prepare(request)
+    try:
+        await resp.prepare(request)
+    except ConnectionError:  # the client went away before its answer began
+        log.debug(f"emulator: the client of {request.path} closed the connection before the answer")
+        return resp
     block = first
     while block is not None:
         await resp.write(block)
@@ -844,7 +848,11 @@ async def _send(request: web.Request, state: _State, data: bytes, name: str) -> 
     resp.content_type = ctype
     resp.content_length = len(body)
     request[_STREAMING] = True
-    await resp.prepare(request)
+    try:
+        await resp.prepare(request)
+    except ConnectionError:  # the client went away before its answer began (killed, or gave up)
+        log.debug(f"emulator: the client of {request.path} closed the connection before the answer")
+        return resp
     if request.method == "HEAD":
         return resp
     truncate = state.rng.random() < cfg.rate("truncate")

@@ -326,3 +326,47 @@ def test_a_client_that_hangs_up_mid_file_is_not_a_server_error(caplog, monkeypat
         with urllib.request.urlopen(emu.url + path.lstrip("/")) as r:
             assert len(r.read()) > 1_000_000
     assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
+
+
+def test_a_client_that_hangs_up_before_its_answer_is_not_a_server_error(caplog, monkeypatch):
+    """
+    A downloader killed between its request and the answer's first byte (bench_interrupted's
+    SIGKILLs found it): the headers then meet a closed connection, and aiohttp logged a
+    traceback as "Error handling request". The emulator stays quiet and serving.
+    """
+    import asyncio
+    import socket
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from sunpy_jsocx.emulator import server
+    from sunpy_jsocx.transport import connection
+
+    closed, noticed = threading.Event(), threading.Event()
+    real = server.log.debug
+
+    def debug(msg, *args, **kwargs):
+        if "closed the connection before the answer" in str(msg):
+            noticed.set()
+        return real(msg, *args, **kwargs)
+
+    armed = threading.Event()
+
+    async def held(seconds):  # the emulator's latency: once armed, it lasts until the client has gone
+        while armed.is_set() and not closed.is_set():
+            await asyncio.sleep(0.005)
+
+    monkeypatch.setattr(server.log, "debug", debug)
+    with JSOCEmulator(latency=1.0, sleep=held) as emu, caplog.at_level("ERROR"):
+        answer = connection(emu.url).rs_list("hmi.M_45s[2014.01.01_00:00:00_TAI/1m]", key=["T_REC"],
+                                             seg=["magnetogram"])
+        path = answer["segments"][0]["values"][0]
+        armed.set()
+        with socket.create_connection(("127.0.0.1", urlsplit(emu.url).port)) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        closed.set()
+        assert noticed.wait(timeout=20), "the server noticed the hang-up"
+        armed.clear()
+        with urllib.request.urlopen(emu.url + path.lstrip("/")) as r:
+            assert r.read(6) == b"SIMPLE"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
