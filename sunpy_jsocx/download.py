@@ -363,6 +363,10 @@ class Batch:
             self.cancel()
             raise
 
+    def done(self) -> bool:
+        """Whether every file is in (or the batch has ended otherwise); `result` then returns at once."""
+        return self._future is None or self._future.done()
+
     def cancel(self) -> None:
         """
         Stop the downloads (Ctrl-C in the waiting thread, or the caller failed meanwhile) and

@@ -28,6 +28,8 @@ DEFAULT_POLL_INTERVAL = 2.0
 NOTFOUND_RETRIES = 5
 #: Log a progress line at most this often (seconds of waiting) while an export stages.
 PROGRESS_EVERY = 60.0
+#: Seconds between two looks at `ExportRequest.wait`'s ``until`` while it waits.
+UNTIL_STEP = 0.25
 #: JSOC's request ids: ``JSOC_YYYYMMDD_NNN``, with ``_X`` / ``_IN`` suffixes for some
 #: (the ids in jsoc-api.md §3.7 and drms's tests).
 REQUEST_ID = re.compile(r"^JSOC_[0-9]{8}_[0-9]+(_X)?(_IN)?$")
@@ -219,7 +221,7 @@ class ExportRequest:
     def has_failed(self) -> bool:
         return self.status not in PENDING and self.status != 0
 
-    def wait(self, timeout: float | None = None, *, progress: bool = True) -> ExportRequest:
+    def wait(self, timeout: float | None = None, *, progress: bool = True, until=None) -> ExportRequest:
         """
         Wait until the export is done, polling when JSOC advises.
 
@@ -234,6 +236,11 @@ class ExportRequest:
             at the deadline, so a hint longer than the timeout does not end the wait early.
         progress
             Log progress lines (at INFO level).
+        until
+            A function of no arguments: once it returns true (asked at least every
+            `UNTIL_STEP` seconds) the wait ends early and the export may still be
+            pending. A fetch waits so for its next export while an earlier export's files
+            download, and stops waiting when they are in.
 
         Raises
         ------
@@ -256,6 +263,8 @@ class ExportRequest:
                 raise ExportFailed(
                     f"JSOC export {self.id or ''} failed: {self.error or 'no reason given'} [status={status}]",
                     status, self._answer)
+            if until is not None and until():
+                return self
             if timeout is not None and waited >= timeout:
                 raise TimeoutError(
                     f"JSOC export {self.id} not ready after {_duration(waited)} (status {status}); it goes on at "
@@ -278,10 +287,27 @@ class ExportRequest:
                 log.info(f"JSOC export {self.id}: {state}, JSOC expects about {_duration(self.wait_hint)} more"
                          f"{so_far}.")
             log.debug(f"JSOC export {self.id}: status {status}, polling again in {delay:.1f} s")
-            (self._sleep or transport.pause)(delay)
-            waited += delay
+            slept = self._pause(delay, until)
+            waited += slept
             self.waited = waited
+            if slept < delay:  # `until` said stop
+                return self
             self.refresh()
+
+    def _pause(self, delay: float, until) -> float:
+        """Sleep ``delay`` seconds, in steps of `UNTIL_STEP` while ``until()`` is false; the seconds slept."""
+        pause = self._sleep or transport.pause
+        if until is None:
+            pause(delay)
+            return delay
+        slept = 0.0
+        while slept < delay:
+            if until():
+                return slept
+            step = min(UNTIL_STEP, delay - slept)
+            pause(step)
+            slept += step
+        return delay
 
     @property
     def tarfile(self) -> str | None:

@@ -832,12 +832,13 @@ class FetchPlan:
 
     def _download(self, results: parfive.Results, items: list[DownloadItem], meanwhile=None) -> None:
         """
-        Download ``items`` over the job's connection (see `run`); ``meanwhile()``, if given,
-        runs in this thread while they arrive (the next export's request).
+        Download ``items`` over the job's connection (see `run`); ``meanwhile(finished)``, if
+        given, runs in this thread while they arrive (the next exports' requests), with a
+        function that tells whether they are all in.
         """
         if not items:
             if meanwhile is not None:
-                meanwhile()
+                meanwhile(lambda: True)
             return
 
         def done(item: DownloadItem, path: str) -> None:
@@ -847,7 +848,7 @@ class FetchPlan:
         batch = self._session.start(items, on_done=done)
         try:
             if meanwhile is not None:
-                meanwhile()
+                meanwhile(batch.done)
             got = batch.result()
         except BaseException:
             batch.cancel()
@@ -1082,12 +1083,14 @@ class FetchPlan:
             done.add(id(group))
             self._done_with(req)
 
-            def submit_following(done=frozenset(done)) -> None:
+            def submit_following(finished, done=frozenset(done)) -> None:
                 # While this export's files download, the next ones are requested: the next at
                 # once (this one is done), the one after as soon as the next is done at JSOC
-                # (`_submit` waits out our own pending export first: one per address). Staging
-                # so runs up to STAGE_AHEAD exports ahead and never waits for a download to end.
-                # The job's manifest, shared with the downloads' threads meanwhile, takes one
+                # (one pending export per address), unless the files are all in first
+                # (``finished()``): then the loop below takes over, and an error of the
+                # downloads reaches the caller without waiting for a staging. Staging so runs
+                # up to STAGE_AHEAD exports ahead and never waits for a download to end. The
+                # job's manifest, shared with the downloads' threads meanwhile, takes one
                 # change at a time.
                 for _ in range(STAGE_AHEAD):
                     left = [g for g in self.groups.values() if id(g) not in done]  # (a split adds groups)
@@ -1096,7 +1099,16 @@ class FetchPlan:
                     following = next((g for g in left if g.request is None), None)
                     if following is None:
                         return
+                    lock = self._lock(following.server, following.notify)
                     try:
+                        for r in [r for r in self.requests if self._lock_of(r) is lock and r._status in PENDING]:
+                            try:
+                                r.wait(self.timeout, progress=False, until=finished)
+                            except ExportFailed:
+                                pass  # it ended, which is all we wait for
+                            if r._status in PENDING:
+                                return
+                            self._done_with(r)
                         self._submit(following)
                     except (ExportFailed, JSOCError, TimeoutError, ValueError):
                         return  # reported when its turn comes

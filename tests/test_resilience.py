@@ -257,6 +257,31 @@ def test_wait_polls_at_the_deadline_when_the_hint_is_longer(clock):
         assert req.wait(timeout=30).status == 0
 
 
+def test_a_wait_ends_early_when_told_to_and_the_export_stays_pending(clock):
+    """
+    ``wait(until=...)``: a fetch waits for its next export while an earlier export's files
+    download, and stops when they are in, so that a download error reaches the caller
+    without waiting out a staging (which takes minutes on JSOC).
+    """
+    with JSOCEmulator(staging_delay=60.0, clock=clock) as emu:
+        conn = Connection(emu.url)
+        answer = conn.exp_request("hmi.M_45s[2010.06.01_00:00:00_TAI]", EMAIL, method="url", protocol="fits")
+        req = ExportRequest(conn, answer, sleep=clock.advance)
+        start = clock()
+        asked = []
+
+        def files_in():
+            asked.append(clock() - start)
+            return clock() - start >= 10  # the downloads end 10 s into the wait
+
+        assert req.wait(until=files_in) is req
+        assert req._status in (1, 2)  # still staging: the wait ended early
+        assert 10 <= clock() - start <= 10 + 0.25  # at the next look after the downloads ended
+        assert all(b - a <= 0.25 + 1e-9 for a, b in zip(asked, asked[1:], strict=False))
+        assert req.wait(until=lambda: False).status == 0  # and without: to the end, at JSOC's pace
+        assert clock() - start >= 60
+
+
 @pytest.mark.parametrize("timeout", [-1, float("nan"), "soon", True])
 def test_nonsense_timeouts_are_refused(timeout):
     req = ExportRequest(None, {"requestid": "JSOC_20140101_001", "status": 2})
