@@ -1084,22 +1084,9 @@ _CFITSIO_COMMENTS: Final = (
     "and Astrophysics', volume 376, page 359; bibcode: 2001A&A...376..359H",
 )
 _SYNOPTIC_SALT: Final = 0x5A70_C4A7
-#: Polar-field reversals (decimal years) of the emulator's charts: north, then south, in cycles 24
-#: and 25; the polar field of each pole is -1 (north) / +1 (south) times its sign before the first.
-#: Approximate public dates (cycle 24: north 2012.9, south 2014.6; cycle 25: 2022.5, 2023.6); emulator
-#: choice.
-_REVERSALS: Final = ((2012.9, 2022.5), (2014.6, 2023.6))
-
-
-def _polar_sign(year: float, pole: int) -> float:
-    """Sign of the polar field of ``pole`` (0 north, 1 south) at ``year``, and its strength 0..1."""
-    sign = -1.0 if pole == 0 else 1.0
-    strength = 1.0
-    for rev in _REVERSALS[pole]:
-        if year >= rev:
-            sign = -sign
-        strength = min(strength, abs(year - rev) / 2.0)
-    return sign * min(1.0, strength)
+#: Mean of ``|sin lat|^8`` over the caps (60-90 deg, uniform in sine latitude as the charts'
+#: rows are): a chart's polar profile ``A |sin lat|^8`` has the cap mean ``A`` times this.
+_CAP_MEAN_SIN8: Final = (1 - math.sin(math.radians(60)) ** 9) / (9 * (1 - math.sin(math.radians(60))))
 
 
 def _filtered_noise(rng: np.random.Generator, ny: int, nx: int, sigma_px: float) -> np.ndarray:
@@ -1131,8 +1118,9 @@ def _synoptic_values(keywords: Mapping[str, object], seed: int) -> np.ndarray:
     rows of sine latitude ``CRVAL2 + (j - CRPIX2) CDELT2``. Each longitude shows the Sun when it
     crossed the central meridian (``T_START`` to ``T_STOP``): the active regions of
     `_active_regions` near the central meridian on that day (the ones the emulator's magnetograms
-    show), smoothed as a chart that averages many magnetograms is, plus network, polar fields
-    whose sign follows the cycle, and noise that grows towards the poles (``Br = Blos / mu``).
+    show), smoothed as a chart that averages many magnetograms is, plus network, polar caps
+    whose mean field is hmi.meanpf_720s's (`sunpy_jsocx.emulator.polarfield.cap_model`), and
+    noise that grows towards the poles (``Br = Blos / mu``).
     ``MISSVALS`` pixels nearest the poles are missing (NaN).
     """
     d1 = _number(keywords, "CDELT1", -0.1)
@@ -1195,10 +1183,12 @@ def _synoptic_values(keywords: Mapping[str, object], seed: int) -> np.ndarray:
             envelope = np.exp(-d2 / np.float32(2 * plage ** 2)) * np.float32(region.strength)
             field[box] += sign * envelope * (np.float32(25.0) + np.float32(110.0) * mottle[box] * mottle[box])
 
-    # Polar fields: the sign each pole has in that year, strongest above 60 deg.
-    year = 1977.0 + mid / (365.25 * 86400.0)
-    polar = np.abs(sin_lat).astype(np.float32) ** 8 * np.float32(9.0)
-    north, south = _polar_sign(year, 0), _polar_sign(year, 1)
+    # Polar fields: each cap's mean radial field at the rotation's middle, from the model of
+    # hmi.meanpf_720s's CAPN2/CAPS2 (polarfield.cap_model: the real series' reversal dates and
+    # plateaus), spread as |sin lat|^8 (Svalgaard et al. 1978) so that the chart's mean over
+    # 60-90 deg is the cap's. (The emulator's default seed's surges: 0.15 G rms.)
+    polar = np.abs(sin_lat).astype(np.float32) ** 8 / np.float32(_CAP_MEAN_SIN8)
+    north, south = (float(polarfield.cap_model(mid, cap)) for cap in ("N", "S"))
     field += np.where(sin_lat[:, None] > 0, np.float32(north), np.float32(south)) * polar[:, None]
 
     # Missing pixels at the poles, MISSVALS of them: half (rounded up) at the north pole.

@@ -304,6 +304,28 @@ def test_synoptic_charts_cover_all_longitudes_with_the_radial_field():
     assert np.ptp(columns) > 64  # regions on both hemispheres of longitude, not only the visible one
 
 
+@pytest.mark.parametrize("t_obs", ["2011.06.01_00:00:00_TAI", "2016.06.01_00:00:00_TAI", "2024.01.01_00:00:00_TAI"])
+def test_synoptic_polar_caps_have_the_mean_field_of_hmi_meanpf(t_obs):
+    # One Sun for both series: a chart's mean over 60-90 deg is the CAPN2/CAPS2 of the
+    # hmi.meanpf_720s model (polarfield.cap_model: the real series' reversals, N 2014.33 and
+    # S 2014.18 lasting, plateaus of +3.86 / -4.65 G). The charts had reversals of their own
+    # (N 2012.9, S 2014.6) and a polar field of 5.4 G whatever the year.
+    from sunpy_jsocx import jsoctime
+    from sunpy_jsocx.emulator.polarfield import cap_model
+
+    kw = {"CTYPE1": "CRLN-CEA", "CTYPE2": "CRLT-CEA", "CUNIT1": "degree", "CUNIT2": "Sine Latitude",
+          "CRPIX1": "180.5", "CRPIX2": "90.5", "CDELT1": "1.0", "CDELT2": str(2 / 180),
+          "CRVAL1": "180.0", "CRVAL2": "0.0", "T_OBS": t_obs}
+    with fits.open(io.BytesIO(render_asis("hmi.synoptic_mr_720s", "synopMr", kw, size=360, kind="synoptic",
+                                          seed=1))) as hdul:
+        data = np.array(hdul[0].data, dtype=float)  # a chart is one primary HDU of floats
+    sin_lat = (np.arange(data.shape[0]) + 1 - 90.5) * (2 / 180)
+    t = jsoctime.parse_time(t_obs)
+    for cap, rows in (("N", sin_lat > np.sin(np.radians(60))), ("S", sin_lat < -np.sin(np.radians(60)))):
+        expected = float(cap_model(t, cap))
+        assert float(np.nanmean(data[rows])) == pytest.approx(expected, abs=0.3), cap
+
+
 @pytest.mark.parametrize(("kind", "low", "high"), [("inclination", 0.0, 180.0), ("azimuth", 0.0, 360.0),
                                                    ("field", 0.0, 1e4)])
 def test_vector_angles_and_field_are_in_range(kind, low, high):
