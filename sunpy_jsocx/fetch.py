@@ -498,13 +498,7 @@ class FetchPlan:
         fmt = None if group.protocol == "as-is" else _default_filenamefmt(group.info)
         # One pending export per address: wait for this machine's other fetches of the address first.
         lock = self._lock(group.server, group.notify)
-        for r in self.requests:  # our own pending export of the address: wait for it, then it is our turn
-            if self._lock_of(r) is lock and r._status in PENDING:
-                try:
-                    r.wait(self.timeout)
-                except ExportFailed:
-                    pass
-                self._done_with(r)
+        self._wait_own(lock)  # our own pending export of the address: wait for it, then it is our turn
         lock.acquire(self._finished, timeout=self.timeout, sleep=self._pause)
         try:
             waited = 0.0
@@ -539,6 +533,22 @@ class FetchPlan:
         group.request = req
         self.requests.append(req)
         return req
+
+    def _wait_own(self, lock: AddressLock, until=None) -> bool:
+        """
+        Wait until this plan's own pending exports of ``lock``'s address are no longer
+        pending, and pass the address's turn on; False if ``until()`` ended the wait first
+        (see `ExportRequest.wait`).
+        """
+        for r in [r for r in self.requests if self._lock_of(r) is lock and r._status in PENDING]:
+            try:
+                r.wait(self.timeout, progress=until is None, until=until)
+            except ExportFailed:
+                pass  # it ended, which is all we wait for
+            if r._status in PENDING:
+                return False
+            self._done_with(r)
+        return True
 
     def _wait_turn(self, conn, notify: str, answer: dict, waited: float) -> float:
         """
@@ -1099,16 +1109,9 @@ class FetchPlan:
                     following = next((g for g in left if g.request is None), None)
                     if following is None:
                         return
-                    lock = self._lock(following.server, following.notify)
                     try:
-                        for r in [r for r in self.requests if self._lock_of(r) is lock and r._status in PENDING]:
-                            try:
-                                r.wait(self.timeout, progress=False, until=finished)
-                            except ExportFailed:
-                                pass  # it ended, which is all we wait for
-                            if r._status in PENDING:
-                                return
-                            self._done_with(r)
+                        if not self._wait_own(self._lock(following.server, following.notify), until=finished):
+                            return
                         self._submit(following)
                     except (ExportFailed, JSOCError, TimeoutError, ValueError):
                         return  # reported when its turn comes
