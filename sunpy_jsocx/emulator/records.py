@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from sunpy_jsocx import grammar, jsoctime
-from sunpy_jsocx.emulator import polarfield
+from sunpy_jsocx.emulator import aia_level1, polarfield
 from sunpy_jsocx.emulator.catalog import HARP_BLOCK, Catalog, SeriesModel, not_emulated_message
 from sunpy_jsocx.emulator.evidence import (
     AIA_AEC,
@@ -807,6 +807,10 @@ class RecordStore:
             return (np.floor((t - jsoctime.parse_time("2010.03.24_00:00:00_TAI")) / 1.5)).astype(np.int64) + (
                 np.round(wav).astype(np.int64) % 8 if wav is not None else 0
             )
+        if wav is not None and up in aia_level1.KEYWORDS:  # NSPIKES, SAT_ROT, CROTA2 from real AIA level 1
+            return aia_level1.keyword_values(up, wav, hash01(rec, name_hash(up), self.seed),
+                                             scale=self._image_scale(m),
+                                             values=lambda k: self.values(b, k) if m.keyword(k) else None)
         # Image geometry describes the images the emulator serves: full-resolution values
         # (4096 px for HMI/AIA) rescaled to the configured image size.
         scale = self._image_scale(m)

@@ -89,7 +89,7 @@ import numpy as np
 from astropy.io import fits
 
 from sunpy_jsocx import jsoctime
-from sunpy_jsocx.emulator import polarfield
+from sunpy_jsocx.emulator import aia_level1, polarfield
 from sunpy_jsocx.fitsexport import _HDU, _join, _split_fits
 
 __all__ = ["KINDS", "render_asis", "scaled_wcs", "segment_kind"]
@@ -1287,6 +1287,8 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
         return _synoptic_file(keywords, seed)
     if series.lower() == polarfield.SERIES and segment.lower() in polarfield.SEGMENTS:
         return polarfield.segment_file(segment, keywords, seed)  # 180 latitude bins, not an image
+    if aia_level1.is_spikes_segment(series, segment):  # AIA's removed hot pixels: a 3 x NSPIKES table
+        return aia_level1.spikes_file(series, keywords, size=int(size), seed=seed)
     size = int(size)
     if size <= 0:
         raise ValueError(f"size must be positive, not {size}")
