@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("search", help="print the records of a record set")
     s.add_argument("recordset", help="a JSOC record set, e.g. 'hmi.M_45s[2014.01.01_TAI/1h]'")
     s.add_argument("--key", action="append", default=None, metavar="K",
-                   help="another keyword to show (repeat for more; **ALL** for all)")
+                   help="more keywords to show: K or K1,K2 as JSOC's key= (repeatable; **ALL** for all)")
     s.add_argument("--json", action="store_true",
                    help="print JSON: one object per record with the shown keywords, record, recnum, online")
 
@@ -339,7 +339,9 @@ def _shown(res) -> list[str]:
 
 
 def _search(client, args) -> int:
-    res = _search_table(client, args, keys=args.key)
+    # JSOC's own key= takes a comma-separated list; keyword names never hold a comma.
+    keys = None if args.key is None else [k.strip() for arg in args.key for k in arg.split(",") if k.strip()]
+    res = _search_table(client, args, keys=keys)
     if args.json:
         rows = _json_rows(client, res)
         print("[" if rows else "[]")
@@ -351,18 +353,34 @@ def _search(client, args) -> int:
     if len(res):
         from astropy.table import Table
 
-        Table(res)[_shown(res)].pprint_all()
+        table = Table(res)[_shown(res)]
+        for name in table.colnames:
+            if hasattr(table[name], "isot"):
+                table[name] = _time_strings(table[name])
+        table.pprint_all()
     return OK
 
 
+def _time_strings(times) -> list[str]:
+    """
+    Times as JSOC prints them, so that each says its scale: ``2014.01.01_00:00:00_TAI``
+    for a TAI keyword (HMI's T_REC), ``2014-01-01T00:00:01Z`` for a UTC one (AIA's). A
+    bare ISO string would leave a TAI time to be read as UTC, 35 s off in 2014.
+    """
+    from sunpy_jsocx import jsoctime
+
+    units = "TAI" if times.scale == "tai" else "ISO"
+    return jsoctime.format_times(jsoctime.from_astropy(times), units, times.precision)
+
+
 def _plain(value):
-    """A table value as JSON: times as ISO strings, NaN and masked as null."""
+    """A table value as JSON: times as JSOC's strings (which name their scale), NaN and masked as null."""
     import numpy as np
 
     if value is None or value is np.ma.masked:
         return None
     if hasattr(value, "isot"):
-        return value.isot
+        return _time_strings(value.reshape(1))[0] if value.isscalar else _time_strings(value)
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, bytes):

@@ -54,8 +54,9 @@ def test_search_prints_the_shown_columns_one_row_per_record(emu, capsys):
     rows = lines(out)
     assert rows[0].split() == ["T_REC", "TELESCOP", "INSTRUME", "WAVELNTH", "CAR_ROT"]
     assert set(rows[1]) <= {"-", " "}
-    assert [r.split()[0] for r in rows[2:]] == ["2014-01-01T00:00:00", "2014-01-01T00:00:45",
-                                                 "2014-01-01T00:01:30", "2014-01-01T00:02:15"]
+    # T_REC as JSOC prints it, with its scale: HMI's T_REC is TAI.
+    assert [r.split()[0] for r in rows[2:]] == ["2014.01.01_00:00:00_TAI", "2014.01.01_00:00:45_TAI",
+                                                 "2014.01.01_00:01:30_TAI", "2014.01.01_00:02:15_TAI"]
     assert emu.stats()["requests"]["jsoc_info:rs_list"] == 1
 
 
@@ -67,12 +68,30 @@ def test_search_json_has_keywords_record_recnum_and_online_flag(emu, capsys):
     assert set(rows[0]) == {"T_REC", "TELESCOP", "INSTRUME", "WAVELNTH", "CAR_ROT", "QUALITY",
                             "record", "recnum", "online"}
     assert rows[0]["record"] == "hmi.M_45s[2014.01.01_00:00:00_TAI][2]"
-    assert rows[0]["T_REC"] == "2014-01-01T00:00:00"
+    assert rows[0]["T_REC"] == "2014.01.01_00:00:00_TAI"
     assert all(r["online"] is True and isinstance(r["recnum"], int) for r in rows)
     assert len({r["recnum"] for r in rows}) == 4
     status, out, _ = run(capsys, "--server", emu.url, "search", OFFLINE, "--json")
     assert status == 0
     assert [r["online"] for r in json.loads(out)] == [False, False, False]
+
+
+def test_search_times_name_their_scale(emu, capsys):
+    """
+    A time without its scale would be read as UTC: a TAI T_REC 35 s off in 2014. JSOC's own
+    strings name it: the seed tutorial's table shows AIA's T_REC as ``2014-01-01T00:00:01Z``,
+    and the record names JSOC gives HMI's as ``2014.01.01_00:00:00_TAI``.
+    """
+    aia = "aia.lev1_euv_12s[2014.01.01_00:00:35_TAI-2014.01.01_00:00:55_TAI][304]"
+    status, out, err = run(capsys, "--server", emu.url, "search", aia, "--json", "--key", "T_OBS,EXPTIME")
+    assert status == 0, err
+    rows = json.loads(out)
+    assert [r["T_REC"] for r in rows] == ["2014-01-01T00:00:01Z", "2014-01-01T00:00:13Z"]
+    assert all(r["T_OBS"].endswith("Z") and r["EXPTIME"] > 2 for r in rows)
+    status, out, err = run(capsys, "--server", emu.url, "search", aia, "--key", "T_OBS", "--key", "EXPTIME")
+    assert status == 0, err
+    assert lines(out)[0].split() == ["T_REC", "TELESCOP", "INSTRUME", "WAVELNTH", "CAR_ROT", "T_OBS", "EXPTIME"]
+    assert lines(out)[2].split()[0] == "2014-01-01T00:00:01Z"
 
 
 def test_search_with_no_records_says_so(emu, capsys):
