@@ -422,6 +422,20 @@ def _json_rows(client, res) -> list[dict]:
 
 
 # ---------------------------------------------------------------------- progress
+def _files_pattern(path) -> str:
+    """
+    A glob of the files a fetch's ``--path`` can write: the fetch's own rule (a path
+    without ``{file}`` is a folder: ``DIR/{file}``), with each ``{field}`` a ``*``.
+    """
+    import glob
+    import re
+
+    template = os.path.expanduser(str(path))
+    if "{file}" not in template:
+        template = os.path.join(template, "{file}")
+    return "*".join(glob.escape(part) for part in re.split(r"\{[^{}]*\}", template))
+
+
 class JobProgress:
     """
     One progress bar over a whole fetch: records, files, bytes, byte rate and time left.
@@ -455,8 +469,7 @@ class JobProgress:
 
     def __init__(self, path: str, total: int | None, enabled: bool, *, records: int | None = None,
                  files_per_record: int = 1):
-        fixed = os.path.expanduser(str(path)).split("{", 1)[0]
-        self.root = fixed if fixed.endswith(os.sep) or os.path.isdir(fixed) else (os.path.dirname(fixed) or ".")
+        self.pattern = _files_pattern(path)
         self.total = total
         self.records_total = records if total is not None else None
         self.files_per_record = max(1, int(files_per_record))
@@ -471,17 +484,22 @@ class JobProgress:
         self._bar = None
 
     def _scan(self) -> dict[str, tuple[int, int]]:
-        """Complete files under the folder -> (size, mtime_ns); the job's hidden files are left out."""
+        """
+        Files the job's path could name -> (size, mtime_ns): only those (``DIR/*`` for a
+        folder, each ``{field}`` of a template a ``*``), never the rest of a parent folder.
+        Hidden files (a download's temporary file, the job's manifest and lock) do not match.
+        """
+        import glob
+        import stat
+
         done: dict[str, tuple[int, int]] = {}
-        for folder, _, names in os.walk(self.root):
-            for name in names:
-                if name.startswith("."):  # a download's temporary file, the job's manifest and its lock
-                    continue
-                full = os.path.abspath(os.path.join(folder, name))
-                try:
-                    st = os.stat(full)
-                except OSError:  # renamed or removed meanwhile
-                    continue
+        for name in glob.iglob(self.pattern):
+            full = os.path.abspath(name)
+            try:
+                st = os.stat(full)
+            except OSError:  # renamed or removed meanwhile
+                continue
+            if stat.S_ISREG(st.st_mode):
                 done[full] = (st.st_size, st.st_mtime_ns)
         return done
 

@@ -197,6 +197,28 @@ def test_progress_counts_records_files_and_bytes_from_the_fetchs_reports(tmp_pat
     assert tar.total == 1
 
 
+def test_progress_lists_only_the_files_the_jobs_path_can_name(tmp_path):
+    """
+    The files listed before the job are those its --path can write, never the rest of a
+    parent folder: a new folder in a big one (``--path ~/data/job2``) listed the whole
+    parent, which took seconds in a /tmp of 400,000 files before the first request.
+    """
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "a.fits").write_bytes(b"a")
+    (tmp_path / "b.fits").write_bytes(b"b")
+    assert cli.JobProgress(str(tmp_path / "new"), 1, False).before == {}  # not there yet: nothing to list
+    (tmp_path / "171").mkdir()
+    (tmp_path / "171" / "c.fits").write_bytes(b"c")
+    (tmp_path / "171" / "deeper").mkdir()
+    (tmp_path / "171" / "deeper" / "d.fits").write_bytes(b"d")
+    (tmp_path / "171" / ".c.fits.part").write_bytes(b"")
+    by_wave = cli.JobProgress(str(tmp_path / "{WAVELNTH}" / "{file}"), 1, False)
+    # each field is any name: other/a.fits could be a WAVELNTH's file; deeper ones and hidden ones cannot
+    assert sorted(by_wave.before) == [str(tmp_path / "171" / "c.fits"), str(tmp_path / "other" / "a.fits")]
+    assert sorted(cli.JobProgress(str(tmp_path), 1, False).before) == [str(tmp_path / "b.fits")]
+    assert list(cli.JobProgress(str(tmp_path / "[x]"), 1, False).before) == []  # glob characters are literal
+
+
 def test_the_progress_bar_counts_an_exports_records_as_they_arrive(emu, capsys, tmp_path, monkeypatch):
     """Offline records: the bar follows the fetch's own report of every file, to the end."""
     monkeypatch.setattr(cli.JobProgress, "REDRAW", 0.0, raising=False)  # draw at every report
