@@ -16,7 +16,18 @@ URL), and every example runs in its own process, unchanged except for:
   entry at the emulator (as `sunpy_jsocx.emulator.redirect_drms` does), so
   ``drms.Client()`` and sunpy's ``JSOCClient`` talk to it; scripts that hard-code
   ``http://jsoc.stanford.edu`` in a string literal run from a temporary copy where
-  that prefix is replaced by the emulator's URL;
+  that prefix is replaced by the emulator's URL; and a URL that a *library* builds
+  with JSOC's host (``http://`` or ``https://jsoc.stanford.edu/...``, such as aiapy's
+  ``fits.getdata("http://jsoc.stanford.edu" + path)`` of a spikes file) is rewritten to
+  the emulator's URL when it is opened through ``urllib.request`` (``urlopen`` and
+  astropy's ``download_file`` both open URLs there). Only that host is rewritten;
+- the sample-data server: aiapy's examples read ``aiapy.data.sample`` files, which aiapy
+  downloads from GitHub or data.sunpy.org unless the file is already in
+  ``SUNPY_SAMPLEDIR``. Before such a script runs, the runner fills a folder of its own
+  with the files the script names, each the emulator's JSOC ``fits`` export of the
+  record its name names (`AIAPY_SAMPLE_RECORDS`), fetched through the emulator's export
+  API from the same emulator the script then runs on, and points ``SUNPY_SAMPLEDIR``
+  at it;
 - the e-mail address, ``JSOC_EMAIL=user@example.org`` (registered in the emulator);
 - the plotting backend, ``MPLBACKEND=agg``; with ``--figures DIR`` the same
   ``sitecustomize`` makes ``plt.show()`` save the open figures as
@@ -70,6 +81,26 @@ SITECUSTOMIZE = textwrap.dedent('''
 
         _redirect = redirect_drms(_url)
         _redirect.__enter__()
+
+        # URLs that libraries build with JSOC's host go to the emulator too.
+        import urllib.request
+
+        _open = urllib.request.OpenerDirector.open
+
+        def _to_emulator(u):
+            for prefix in ("http://jsoc.stanford.edu", "https://jsoc.stanford.edu"):
+                if u == prefix or u.startswith((prefix + "/", prefix + "?")):
+                    return _url.rstrip("/") + u[len(prefix):]
+            return u
+
+        def _open_on_emulator(self, fullurl, *args, **kwargs):
+            if isinstance(fullurl, str):
+                fullurl = _to_emulator(fullurl)
+            elif _to_emulator(fullurl.full_url) != fullurl.full_url:
+                fullurl.full_url = _to_emulator(fullurl.full_url)
+            return _open(self, fullurl, *args, **kwargs)
+
+        urllib.request.OpenerDirector.open = _open_on_emulator
 
     _figures = os.environ.get("JSOCX_FIGURES")
     if _figures:
@@ -196,7 +227,111 @@ SCRIPT_EMULATOR_OPTIONS: dict[str, tuple[list[str], str]] = {
         ["--image-size=4096"],
         "aiapy's update_pointing sets the full-resolution plate scale (0.6\"/pixel), which only "
         "JSOC's 4096-pixel AIA images have; register then needs the whole disk in the image"),
+    "aiapy examples/prepping_level_1_data.py": (
+        ["--image-size=4096"],
+        "update_pointing and register of the 94 A sample image, as download_specific_data.py: "
+        "the sample file is this emulator's export, so it has JSOC's 4096 pixels"),
+    "aiapy examples/replace_hot_pixels.py": (
+        ["--image-size=4096"],
+        "aiapy's fetch_spikes reads the spikes segment as flat indices into a 4096x4096 full frame "
+        "(aiapy/calibrate/spikes.py) and respike warns unless the plate scale is 0.6\"/pixel"),
 }
+
+#: aiapy's sample files (``_SAMPLE_DATA`` in aiapy/data/_sample.py, LM-SAL/aiapy@afc3db7) and the
+#: JSOC record set whose ``fits`` export stands in for each, with the reason. Each name is
+#: JSOC's ``aia_lev1_<wavelength>a_<T_OBS>_image_lev1.fits`` name of an AIA level-1 image
+#: (the ``image_lev1`` file of series aia.lev1_euv_12s), so the record is that series, that
+#: wavelength and that time; one time in a slotted T_REC selects the slot nearest it
+#: (jsoc-api.md, "Slotted time keys"), which is the record the file was exported from.
+AIAPY_SAMPLE_RECORDS: dict[str, tuple[str, str]] = {
+    "aia_lev1_94a_2019_01_01t00_00_11_12z_image_lev1.fits": (
+        "aia.lev1_euv_12s[2019-01-01T00:00:11.12Z][94]{image}",
+        "AIA_094_IMAGE: 94 A, observed 2019-01-01T00:00:11.12Z"),
+    "aia_lev1_193a_2013_03_15t12_01_06_84z_image_lev1.fits": (
+        "aia.lev1_euv_12s[2013-03-15T12:01:06.84Z][193]{image}",
+        "AIA_193_IMAGE: 193 A, observed 2013-03-15T12:01:06.84Z"),
+    "aia_lev1_171a_2019_01_01t00_00_09_35z_image_lev1.fits": (
+        "aia.lev1_euv_12s[2019-01-01T00:00:09.35Z][171]{image}",
+        "AIA_171_IMAGE: 171 A, observed 2019-01-01T00:00:09.35Z"),
+}
+#: aiapy's short names of its sample files (``_SAMPLE_DATA`` in aiapy/data/_sample.py).
+AIAPY_SAMPLE_NAMES = {
+    "AIA_094_IMAGE": "aia_lev1_94a_2019_01_01t00_00_11_12z_image_lev1.fits",
+    "AIA_193_IMAGE": "aia_lev1_193a_2013_03_15t12_01_06_84z_image_lev1.fits",
+    "AIA_171_IMAGE": "aia_lev1_171a_2019_01_01t00_00_09_35z_image_lev1.fits",
+}
+
+
+def sample_files_needed(text: str) -> list[str]:
+    """
+    The aiapy sample files a script reads: those it names by short name, all if it names none.
+
+    Parameters
+    ----------
+    text
+        The script's source. A script that does not import ``aiapy.data.sample`` needs none.
+    """
+    if "aiapy.data.sample" not in text:
+        return []
+    named = [f for short, f in AIAPY_SAMPLE_NAMES.items() if re.search(rf"\b{short}\b", text)]
+    return named or list(AIAPY_SAMPLE_NAMES.values())
+
+
+def fill_sample_data(url: str, folder: Path, names: list[str], *, email: str = EMAIL) -> list[Path]:
+    """
+    Put each named aiapy sample file into ``folder``: the emulator's ``fits`` export of its record.
+
+    The record set of each name is `AIAPY_SAMPLE_RECORDS`; the export goes through the emulator's
+    export API with drms (``jsoc_fetch`` op ``exp_request``, method ``url``, protocol ``fits``), as
+    a user exports from JSOC, and the file drms downloads is renamed to the sample's name.
+
+    Parameters
+    ----------
+    url
+        The emulator's base URL.
+    folder
+        The sample-data folder (a script's ``SUNPY_SAMPLEDIR``); created if missing.
+    names
+        Sample file names, keys of `AIAPY_SAMPLE_RECORDS`.
+    email
+        A registered e-mail address.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files, in the order of ``names``.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not one of aiapy's sample files.
+    RuntimeError
+        If an export does not give exactly one file.
+    """
+    import drms
+
+    from sunpy_jsocx.emulator.redirect import drms_server_config
+
+    unknown = [n for n in names if n not in AIAPY_SAMPLE_RECORDS]
+    if unknown:
+        raise ValueError(f"not an aiapy sample file: {', '.join(unknown)}; "
+                         f"known: {', '.join(AIAPY_SAMPLE_RECORDS)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    client = drms.Client(server=drms_server_config(url), email=email)
+    out = []
+    for name in names:
+        ds = AIAPY_SAMPLE_RECORDS[name][0]
+        request = client.export(ds, method="url", protocol="fits")
+        request.wait(sleep=1)
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            got = request.download(tmp)
+            files = [Path(p) for p in got.download if isinstance(p, (str, os.PathLike))]
+            if len(files) != 1:
+                raise RuntimeError(f"the export of {ds} gave {len(files)} files, not one")
+            target = folder / name
+            files[0].replace(target)
+        out.append(target)
+    return out
 
 
 @contextlib.contextmanager
@@ -315,14 +450,21 @@ def main(argv=None) -> int:
                     if args.only and not any(t in f"{name} {rel}" for t in args.only):
                         continue
                     own = SCRIPT_EMULATOR_OPTIONS.get(f"{name} {rel}")
-                    if own is not None:
-                        print(f"{name} {rel}: on an emulator of its own, {' '.join(own[0])} ({own[1]})",
-                              file=sys.stderr, flush=True)
-                        with emulator(args.python, [*args.emulator_option, *own[0]]) as url2:
-                            result = run_script(args.python, name, script, tree, url2, environment(url2),
-                                                args.timeout, workdir)
-                    else:
-                        result = run_script(args.python, name, script, tree, url, env, args.timeout, workdir)
+                    samples = sample_files_needed(script.read_text(encoding="utf-8")) if name == "aiapy" else []
+                    with contextlib.ExitStack() as stack:
+                        here, here_env = url, env
+                        if own is not None:
+                            print(f"{name} {rel}: on an emulator of its own, {' '.join(own[0])} ({own[1]})",
+                                  file=sys.stderr, flush=True)
+                            here = stack.enter_context(emulator(args.python, [*args.emulator_option, *own[0]]))
+                            here_env = environment(here)
+                        if samples:
+                            folder = workdir / "sample" / script.stem
+                            print(f"{name} {rel}: sample files from the emulator's exports: {', '.join(samples)}",
+                                  file=sys.stderr, flush=True)
+                            fill_sample_data(here, folder, samples)
+                            here_env = dict(here_env, SUNPY_SAMPLEDIR=str(folder))
+                        result = run_script(args.python, name, script, tree, here, here_env, args.timeout, workdir)
                     print(f"{name} {rel}: {'yes' if result.ran_to_end else 'no'} ({result.seconds:.0f} s)"
                           f" {result.first_error}", file=sys.stderr, flush=True)
                     results.append(result)

@@ -9,6 +9,8 @@ that talks to drms's default ``"jsoc"`` server and plots, one that hard-codes
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -117,3 +119,135 @@ def test_a_script_that_needs_jsocs_image_size_gets_an_emulator_of_its_own(runner
     assert runner.main(["--drms", str(checkout), "--timeout", "120", "--emulator-option=--image-size=256"]) == 0
     out = capsys.readouterr().out
     assert "2 of 2 scripts ran to the end" in out, out
+
+
+# --- aiapy's sample files, stood in for by the emulator's exports ---------------------------------
+
+AIAPY_MIRROR = Path("/work/.mirror/LM-SAL+aiapy/repo")
+SAMPLE_NAME = re.compile(r"aia_lev1_(\d+)a_(\d{4})_(\d\d)_(\d\d)t(\d\d)_(\d\d)_(\d\d)_(\d\d)z_image_lev1\.fits")
+
+
+def test_each_sample_name_maps_to_the_record_it_names(runner):
+    """aia_lev1_<wavelength>a_<time>_image_lev1.fits: that wavelength of aia.lev1_euv_12s at that time."""
+    assert set(runner.AIAPY_SAMPLE_RECORDS) == set(runner.AIAPY_SAMPLE_NAMES.values())
+    assert len(runner.AIAPY_SAMPLE_RECORDS) == 3
+    for name, (ds, reason) in runner.AIAPY_SAMPLE_RECORDS.items():
+        wav, y, mo, d, h, mi, s, cs = SAMPLE_NAME.fullmatch(name).groups()
+        assert ds == f"aia.lev1_euv_12s[{y}-{mo}-{d}T{h}:{mi}:{s}.{cs}Z][{wav}]{{image}}", name
+        assert reason
+
+
+def test_sample_names_are_aiapys_own(runner):
+    if not (AIAPY_MIRROR / "HEAD").is_file():
+        pytest.skip("no aiapy mirror here")
+    text = subprocess.run(["git", "--git-dir", str(AIAPY_MIRROR), "show", "HEAD:aiapy/data/_sample.py"],
+                          capture_output=True, text=True, check=True).stdout
+    for short, name in runner.AIAPY_SAMPLE_NAMES.items():
+        assert f'"{short}": "{name}"' in text
+
+
+def test_a_script_needs_the_sample_files_it_names(runner):
+    assert runner.sample_files_needed("import aiapy.data.sample as s\nm = s.AIA_193_IMAGE\n") == [
+        "aia_lev1_193a_2013_03_15t12_01_06_84z_image_lev1.fits"]
+    assert len(runner.sample_files_needed("import aiapy.data.sample as s\ns.download_all()\n")) == 3
+    assert runner.sample_files_needed("import aiapy\nAIA_193_IMAGE = 1\n") == []
+    with pytest.raises(ValueError, match="not an aiapy sample file"):
+        runner.fill_sample_data("http://127.0.0.1:1/", Path("unused"), ["aia_lev1_1a.fits"])
+
+
+def test_sample_files_are_the_emulators_fits_exports_of_their_records(runner, tmp_path):
+    from astropy.io import fits
+
+    from sunpy_jsocx.emulator import JSOCEmulator
+
+    name = "aia_lev1_193a_2013_03_15t12_01_06_84z_image_lev1.fits"
+    with JSOCEmulator(image_size=64) as emu:
+        (path,) = runner.fill_sample_data(emu.url, tmp_path / "sample", [name])
+    assert path == tmp_path / "sample" / name
+    assert sorted(p.name for p in (tmp_path / "sample").iterdir()) == [name]  # no leftovers
+    with fits.open(path) as hdul:
+        hdu = next(h for h in hdul if h.data is not None)
+        assert hdu.data.shape == (64, 64)
+        assert hdu.header["WAVELNTH"] == 193
+        # the slot nearest 12:01:06.84 UTC: AIA's slots that minute are :01 and :13
+        assert hdu.header["T_REC"].startswith("2013-03-15T12:01:01")
+        assert hdu.header["DRMS_ID"].startswith("aia.lev1_euv_12s:")
+
+
+def test_the_runner_fills_a_scripts_sample_folder_from_the_emulator_it_runs_on(runner, tmp_path, monkeypatch,
+                                                                               capsys):
+    """A stand-in aiapy checkout (our own code) whose sample module only looks in SUNPY_SAMPLEDIR."""
+    checkout = tmp_path / "aiapy"
+    (checkout / "aiapy" / "data").mkdir(parents=True)
+    (checkout / "examples").mkdir()
+    (checkout / "aiapy" / "__init__.py").write_text("")
+    (checkout / "aiapy" / "data" / "__init__.py").write_text("")
+    (checkout / "aiapy" / "data" / "sample.py").write_text(textwrap.dedent("""\
+        import os
+        AIA_094_IMAGE = os.path.join(os.environ["SUNPY_SAMPLEDIR"],
+                                     "aia_lev1_94a_2019_01_01t00_00_11_12z_image_lev1.fits")
+    """))
+    (checkout / "examples" / "reads_sample.py").write_text(textwrap.dedent("""\
+        import os
+        from astropy.io import fits
+        import aiapy.data.sample as sample_data
+        assert sorted(os.listdir(os.environ["SUNPY_SAMPLEDIR"])) == [os.path.basename(sample_data.AIA_094_IMAGE)]
+        with fits.open(sample_data.AIA_094_IMAGE) as hdul:
+            hdu = next(h for h in hdul if h.data is not None)
+            assert hdu.data.shape == (96, 96), hdu.data.shape
+            assert hdu.header["WAVELNTH"] == 94
+    """))
+    monkeypatch.setattr(runner, "SCRIPT_EMULATOR_OPTIONS",
+                        {"aiapy examples/reads_sample.py": (["--image-size=96"], "test")})
+    assert runner.main(["--aiapy", str(checkout), "--timeout", "120"]) == 0
+    captured = capsys.readouterr()
+    assert "1 of 1 scripts ran to the end" in captured.out, captured.out + captured.err
+
+
+# --- URLs that libraries build with JSOC's host -----------------------------------------------------
+
+LOOPBACK_ONLY = textwrap.dedent("""\
+    import socket
+    _resolve = socket.getaddrinfo
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost"):
+            raise OSError(f"test: no network beyond loopback ({host})")
+        return _resolve(host, *args, **kwargs)
+    socket.getaddrinfo = getaddrinfo
+""")
+
+
+def test_sitecustomize_sends_a_librarys_jsoc_urls_to_the_emulator(runner, tmp_path):
+    """As aiapy's fetch_spikes does: fits.getdata("http://jsoc.stanford.edu" + path)."""
+    from sunpy_jsocx.emulator import JSOCEmulator
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(runner.SITECUSTOMIZE)
+    script = tmp_path / "library_urls.py"
+    script.write_text(LOOPBACK_ONLY + textwrap.dedent("""\
+        import sys, urllib.error, urllib.request
+        import drms
+        from astropy.io import fits
+        paths = drms.Client().query("aia.lev1_euv_12s[2014.01.01_00:00:35_TAI][304]", seg="spikes").spikes
+        data = fits.getdata("http://jsoc.stanford.edu" + paths[0], cache=False)
+        print("shape", data.shape)
+        req = urllib.request.Request("https://jsoc.stanford.edu/cgi-bin/ajax/checkAddress.sh?address=a%40b.org")
+        print("request", urllib.request.urlopen(req).status)
+        for other in ("http://jsoc.stanford.edu.example.org/x", "http://example.org/http://jsoc.stanford.edu/x"):
+            try:
+                urllib.request.urlopen(other)
+            except urllib.error.URLError as exc:
+                print("other host", exc.reason)
+    """))
+    env = dict(os.environ, PYTHONPATH=str(site), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    with JSOCEmulator(image_size=64) as emu:
+        env["JSOCX_EMULATOR_URL"] = emu.url
+        proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120,
+                              check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("shape (3, ")
+    assert lines[1] == "request 200"
+    assert lines[2:] == ["other host test: no network beyond loopback (jsoc.stanford.edu.example.org)",
+                         "other host test: no network beyond loopback (example.org)"]
