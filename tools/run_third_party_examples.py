@@ -238,11 +238,12 @@ SCRIPT_EMULATOR_OPTIONS: dict[str, tuple[list[str], str]] = {
 }
 
 #: aiapy's sample files (``_SAMPLE_DATA`` in aiapy/data/_sample.py, LM-SAL/aiapy@afc3db7) and the
-#: JSOC record set whose ``fits`` export stands in for each, with the reason. Each name is
-#: JSOC's ``aia_lev1_<wavelength>a_<T_OBS>_image_lev1.fits`` name of an AIA level-1 image
-#: (the ``image_lev1`` file of series aia.lev1_euv_12s), so the record is that series, that
-#: wavelength and that time; one time in a slotted T_REC selects the slot nearest it
-#: (jsoc-api.md, "Slotted time keys"), which is the record the file was exported from.
+#: JSOC record set whose ``fits`` export stands in for each, with the reason. Each name spells
+#: an AIA level-1 EUV image, ``aia_lev1_<wavelength>a_<yyyy_mm_dd>t<hh_mm_ss_cc>z_image_lev1.fits``
+#: (``image_lev1.fits`` is the stored file of the ``image`` segment of aia.lev1_euv_12s, and the
+#: time, to hundredths of a second, is an observation time), so the record is that series at that
+#: wavelength and time. One time in a slotted T_REC selects the slot nearest it (jsoc-api.md,
+#: "Slotted time keys"): the record taken as the one the real file holds.
 AIAPY_SAMPLE_RECORDS: dict[str, tuple[str, str]] = {
     "aia_lev1_94a_2019_01_01t00_00_11_12z_image_lev1.fits": (
         "aia.lev1_euv_12s[2019-01-01T00:00:11.12Z][94]{image}",
