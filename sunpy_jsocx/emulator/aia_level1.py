@@ -86,6 +86,8 @@ SPIKE_AMPLITUDE_DN = (20.0, 2000.0)
 
 #: The image segments of the AIA level-1 series whose ``spikes`` segment describes them.
 _SPIKES_SERIES = ("aia.lev1_euv_12s", "aia.lev1_uv_24s", "aia.lev1_vis_1h", "aia.lev1")
+#: The image segment's name where it is not ``image`` (the series' own segment lists).
+_IMAGE_SEGMENT = {"aia.lev1": "image_lev1"}
 
 
 def is_spikes_segment(series: str, segment: str) -> bool:
@@ -158,7 +160,8 @@ def _image_values(series: str, keywords: Mapping[str, object], size: int, seed: 
 
     from sunpy_jsocx.emulator import render
 
-    raw = render.render_asis(series, "image", keywords, size=size, kind=render.segment_kind(series, "image"),
+    segment = _IMAGE_SEGMENT.get(series.lower(), "image")
+    raw = render.render_asis(series, segment, keywords, size=size, kind=render.segment_kind(series, segment),
                              seed=seed)
     with fits.open(io.BytesIO(raw)) as hdul:
         hdu = next(h for h in hdul if h.data is not None)

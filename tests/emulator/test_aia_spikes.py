@@ -91,3 +91,15 @@ def test_sat_rot_is_small_and_crota2_is_inst_rot_plus_sat_rot(emulator):
     assert np.all(np.abs(sat) <= 0.000136)  # [cass304], [aia171]
     np.testing.assert_allclose(inst, -0.131639)  # [cass304]
     np.testing.assert_allclose(crota2, inst + sat, atol=1.5e-6)  # the series' note, [cass304], [aia171]
+
+
+def test_spikes_of_aia_lev1_describe_its_image_lev1_segment(emu256):
+    """aia.lev1 names its image segment image_lev1; the spikes hold that image's values."""
+    d = rs_list(emu256, "aia.lev1[2014.01.01_00:00:36_TAI/12s]", key="NSPIKES,WAVELNTH", seg="image_lev1,spikes")
+    assert d["status"] == 0 and d["count"] >= 1
+    segs = {s["name"]: s["values"][0] for s in d["segments"]}
+    spikes = _file(emu256, segs["spikes"])
+    image = _file(emu256, segs["image_lev1"])
+    assert spikes.shape == (3, int(values(d, "NSPIKES")[0]))
+    if spikes.shape[1]:
+        np.testing.assert_array_equal(image.ravel()[spikes[0]], spikes[2])
