@@ -59,6 +59,21 @@ class FakeClock:
         self.now += seconds
 
 
+@pytest.fixture(autouse=True)
+def _new_process_connections():
+    """
+    Each test meets its servers as a new process would. The client keeps one connection per
+    server URL per process, with that server's series metadata; an emulator that the OS gave
+    the port of an earlier test's emulator would otherwise be answered from the earlier
+    one's metadata, and a test counting ``series_struct`` requests fails or passes by order.
+    """
+    yield
+    from sunpy_jsocx import transport
+
+    with transport._lock:
+        transport._connections.clear()
+
+
 @pytest.fixture
 def clock():
     return FakeClock()
