@@ -1067,6 +1067,19 @@ def iris_lev1():
         kw("HGLT_OBS", "float", "variable", units="deg", note="Stonyhurst heliographic latitude of the observer"),
         kw("T_OBS_index", "longlong", "index", "0", note="Index keyword associated with T_OBS"),
     ]
+    # FUV, NUV and SJI frames (issue 9): JSOC's comments and the keywords the emulator fills for
+    # them (ISYSN, CAMERA, CCD summing, the 3-axis SG WCS and FUV2's A keywords), with their
+    # sources, live in sunpy_jsocx.emulator.iris.
+    from sunpy_jsocx.emulator import iris
+
+    for k in keywords:
+        k["note"] = iris.CATALOG_NOTES.get(k["name"], k["note"])
+        if k["name"] in ("CRVAL1", "CDELT1", "CRPIX1", "CRVAL2", "CDELT2", "CRPIX2"):
+            k["units"] = "none"  # wavelength (Angstrom) for FUV/NUV, arcsec for SJI: [jsd] gives "none"
+    at = next(i for i, k in enumerate(keywords) if k["name"] == "FSN") + 1
+    keywords[at:at] = [kw(n, t, "variable", units=u, note=note) for n, t, u, note in iris.CATALOG_KEYWORDS[:4]]
+    at = next(i for i, k in enumerate(keywords) if k["name"] == "CROTA2")
+    keywords[at:at] = [kw(n, t, "variable", units=u, note=note) for n, t, u, note in iris.CATALOG_KEYWORDS[4:]]
     segments = [seg("image_lev1", "short", "DN", "VARxVAR", "lev1 image fits file")]
     return struct("IRIS Level 1", ["T_OBS", "FSN"], {"T_OBS": "1.000000"}, keywords, segments,
                   retention=0, unitsize=1, archive=0, tapegroup=0)
@@ -1268,9 +1281,11 @@ def build_series(templates):
             image_dims="1024x1024")
 
     # ---- IRIS ----------------------------------------------------------------------------
+    from sunpy_jsocx.emulator import iris
+
     add("iris.lev1", iris_lev1(), instrument="IRIS", time_key="T_OBS", epoch=LEV1_SLOT_EPOCH, step=1.0,
-        first="2013.07.17_00:00:35_TAI", image_dims="1096x1096", cadence=10.0, fsn_from_time=True,
-        cycle_values={"INSTRUME": ["SJI"], "WAVELNTH": [1330, 1400, 2796, 2832]})
+        first="2013.07.17_00:00:35_TAI", image_dims="4144x1096", fsn_from_time=True,
+        cadence=iris.PROGRAM["frame_spacing"][0])  # FUV, NUV, SJI frames in turn: emulator.iris
     return out
 
 

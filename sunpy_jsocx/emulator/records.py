@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from sunpy_jsocx import grammar, jsoctime
-from sunpy_jsocx.emulator import aia_level1, polarfield
+from sunpy_jsocx.emulator import aia_level1, iris, polarfield
 from sunpy_jsocx.emulator.catalog import HARP_BLOCK, Catalog, SeriesModel, not_emulated_message
 from sunpy_jsocx.emulator.evidence import (
     AIA_AEC,
@@ -730,6 +730,8 @@ class RecordStore:
             return _typed_const(v, typ, n)
         if kw.get("recscope") == "constant":
             return _typed_const(kw.get("defval", ""), typ, n)
+        if m.lname == iris.SERIES and up in iris.KEYWORDS:  # FUV, NUV and SJI frames (emulator.iris)
+            return iris.keyword_values(self, b, up)
 
         t = b.t_rec if m.time_key else np.full(n, jsoctime.parse_time("2010.05.01_00:00:00_TAI"))
         wav = None
@@ -883,13 +885,17 @@ class RecordStore:
 
     def patch_shape(self, b: RecordBatch) -> tuple[np.ndarray, np.ndarray] | None:
         """
-        ``(NAXIS1, NAXIS2)`` of each record's SHARP patch, or ``None`` for series of full images.
+        ``(NAXIS1, NAXIS2)`` of each record's SHARP patch or IRIS frame, or ``None`` for series of square images.
 
         A patch has its HARP's shape (:func:`~sunpy_jsocx.emulator.sharp.cea_patch_wcs`,
         :func:`~sunpy_jsocx.emulator.sharp.ccd_patch_wcs`: the HARP's box as JSOC cuts it, at most
         ``image_size`` pixels along its longer side), which the record's ``CRPIX``/``CDELT`` describe.
         """
         m = b.model
+        if m.lname == iris.SERIES and len(b):  # IRIS frames: 4144 or 2072 x 1096, CCD-summed (emulator.iris)
+            sx, sy = iris.summing(self.image_size)
+            shapes = np.array([iris.frame_shape(k, sx, sy) for k in self.values(b, "INSTRUME")], dtype=np.int64)
+            return shapes[:, 0], shapes[:, 1]
         if not m.harp_key or not len(b):
             return None
         t = b.t_rec

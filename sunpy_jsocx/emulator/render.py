@@ -89,7 +89,7 @@ import numpy as np
 from astropy.io import fits
 
 from sunpy_jsocx import jsoctime
-from sunpy_jsocx.emulator import aia_level1, polarfield
+from sunpy_jsocx.emulator import aia_level1, iris, polarfield
 from sunpy_jsocx.fitsexport import _HDU, _join, _split_fits
 
 __all__ = ["KINDS", "render_asis", "scaled_wcs", "segment_kind"]
@@ -1289,6 +1289,24 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
         return polarfield.segment_file(segment, keywords, seed)  # 180 latitude bins, not an image
     if aia_level1.is_spikes_segment(series, segment):  # AIA's removed hot pixels: a 3 x NSPIKES table
         return aia_level1.spikes_file(series, keywords, size=int(size), seed=seed)
+    if series.lower() == iris.SERIES:  # IRIS FUV and NUV frames are slit spectra (emulator.iris); SJI: below
+        spectrum = iris.segment_file(segment, keywords, size=int(size), seed=seed)
+        if spectrum is not None:
+            return spectrum
+    storage = _storage(kind, segment, series, keywords)
+    return _compressed_file(draw_image(series, segment, keywords, size=size, kind=kind, seed=seed), storage,
+                            _stored_wcs_cards(keywords))
+
+
+def draw_image(series: str, segment: str, keywords: Mapping[str, object], *, size: int, kind: str,
+               seed: int) -> np.ndarray:
+    """
+    The stored values of the ``size`` x ``size`` image `render_asis` draws (before compression).
+
+    The same arguments as `render_asis` (for image kinds); the array holds the values the stored
+    file holds (its storage type, before ``BSCALE``/``BZERO``), so statistics of it are those of
+    the file (`sunpy_jsocx.emulator.iris` computes IRIS SJI keywords from it).
+    """
     size = int(size)
     if size <= 0:
         raise ValueError(f"size must be positive, not {size}")
@@ -1313,6 +1331,4 @@ def render_asis(series: str, segment: str, keywords: Mapping[str, object], *, si
         values = {"magnetogram": _magnetogram, "dopplergram": _dopplergram, "continuum": _continuum,
                   "linewidth": _linewidth, "linedepth": _linedepth, "generic": _generic}[kind](
                       geom, feats, rng, keywords)
-    storage = _storage(kind, segment, series, keywords)
-    return _compressed_file(_quantise(np.asarray(values, dtype=np.float32), storage), storage,
-                            _stored_wcs_cards(keywords))
+    return _quantise(np.asarray(values, dtype=np.float32), _storage(kind, segment, series, keywords))
