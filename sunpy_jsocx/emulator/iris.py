@@ -139,9 +139,10 @@ LINES: Final = (
 )
 #: Mg II k/h core shape (model): the two emission peaks (k2v, k2r) sit this far either side of the
 #: rest wavelength, the central reversal (k3) takes this fraction of the peak away, and the broad
-#: absorption wings take the pseudo-continuum down by ``wing_depth`` with this e-folding (A).
-MGII: Final = {"peak_offset": 0.16, "reversal": 0.45, "reversal_sigma": 0.06, "wing_depth": 0.85,
-               "wing_scale": 1.6}
+#: absorption wings take the pseudo-continuum down by ``wing_depth / (1 + |d| / wing_scale)`` at
+#: ``d`` A from the line, so that between k and h it stays near 60% of the far wings.
+MGII: Final = {"peak_offset": 0.16, "reversal": 0.45, "reversal_sigma": 0.06, "wing_depth": 0.9,
+               "wing_scale": 1.2}
 #: Continuum rates (DN/s per unsummed pixel, model): FUV nearly dark, NUV photospheric pseudo-continuum.
 CONTINUUM: Final = {"FUV": 0.02, "NUV": 12.0}
 #: Dark pedestal of a level-1 readout (DN, model after [fuvregime]'s "near 110 DN"), read noise (DN,
@@ -481,7 +482,7 @@ def spectrum(kind: str, wcs: dict, nx: int, ny: int, *, exptime: float, sx: int,
         for _, lam0, det, *_rest in LINES:
             if det == "NUV":
                 d = np.abs(lam[None, :] - lam0)
-                signal *= 1.0 - MGII["wing_depth"] * np.exp(-d / MGII["wing_scale"])
+                signal *= 1.0 - MGII["wing_depth"] / (1.0 + d / MGII["wing_scale"])
     for ion, lam0, det, peak, sigma, struct in LINES:
         if det != kind:
             continue
