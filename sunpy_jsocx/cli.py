@@ -406,11 +406,13 @@ def _json_rows(client, res) -> list[dict]:
         for block in sorted({int(b) for b in res["_block"]}):
             resolved = res.query_args[block]
             conn = connection(resolved.get("server") or res.server or client.server)
-            answer = conn.rs_list(resolved["recordset"], key=["*recnum*", "*online*"], recinfo=True)
-            names = [r["name"] for r in answer.get("recinfo", [])]
-            columns = {k["name"]: k["values"] for k in answer.get("keywords", [])}
-            for name, recnum, online in zip(names, columns.get("*recnum*", []), columns.get("*online*", [])):
-                identity[int(recnum)] = (name, online == "Y")
+            # A block JSOC could not list in one go was listed in parts: ask for those again.
+            for ds in resolved.get("parts") or [resolved["recordset"]]:
+                answer = conn.rs_list(ds, key=["*recnum*", "*online*"], recinfo=True)
+                names = [r["name"] for r in answer.get("recinfo", [])]
+                columns = {k["name"]: k["values"] for k in answer.get("keywords", [])}
+                for name, recnum, online in zip(names, columns.get("*recnum*", []), columns.get("*online*", [])):
+                    identity[int(recnum)] = (name, online == "Y")
     out = []
     for row in res:
         recnum = int(row["_recnum"])

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import html
+import math
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from sunpy_jsocx.fetch import FetchJob, FetchPlan, attach_to_downloader
 from sunpy_jsocx.mirror import JSOC_LAYOUT, MIRROR_META, Mirror, no_data_message
 from sunpy_jsocx.response import DEFAULT_DISPLAY, JSOCXResponse, build_table
 from sunpy_jsocx.seriesinfo import SeriesInfo
-from sunpy_jsocx.transport import Connection, JSOCUnreachable, MirrorOnlyError, connection, mirror_connection
+from sunpy_jsocx.transport import Connection, JSOCError, JSOCUnreachable, MirrorOnlyError, connection, mirror_connection
 from sunpy_jsocx.walker import can_handle_query, merge_groups, same_values, walker
 
 __all__ = ["JSOCXClient", "MirrorResponse"]
@@ -361,6 +362,7 @@ class JSOCXClient(BaseClient):
             # A large search asks only for what the table shows; a fetch asks for storage
             # paths and online flags of the rows it selects.
             answer = conn.rs_list(ds, key=[*keys, "*recnum*"])
+            answer = self._whole(conn, block, resolved, info, [*keys, "*recnum*"], answer)
             return resolved, answer, info
         want_all = (block.get("protocol") or "fits") == "fits"
         request_keys = ["**ALL**"] if want_all else keys
@@ -368,6 +370,55 @@ class JSOCXClient(BaseClient):
         if want_all:
             answer, resolved["record_keywords"] = _split_all_keywords(answer, keys)
         return resolved, answer, info
+
+    def _whole(self, conn: Connection, block: dict, resolved: dict, info: SeriesInfo, key: list[str],
+               answer: dict) -> dict:
+        """
+        The whole listing of a block, never the first part of it.
+
+        JSOC's ``rs_list`` lists at most one DRMS query's limit of records (75,000, or fewer
+        for large records), the first ones in prime-key order, and says nothing of the
+        rest: status 0, ``count`` the records listed (``CAP_LIMIT`` in drms_record.c,
+        ``rs_list`` in jsoc_info.c). So a listing of `TRUNCATION_CHECK_ROWS` records or
+        more is held against ``rs_summary``'s count. A block cut short is listed again in
+        time spans on its sampling grid, each small enough (a span cut short again is
+        halved), and the parts joined; a block with no time range to split is refused
+        with a message that says how to narrow it.
+        """
+        listed = int(answer.get("count", 0))
+        if listed < TRUNCATION_CHECK_ROWS:
+            return answer
+        ds = resolved["recordset"]
+        total = conn.rs_count(ds)
+        if total <= listed:
+            return answer
+        if block.get("recordset") or not block.get("time"):
+            raise JSOCError(
+                f"JSOC lists at most {listed:,} records of one record set and {ds} holds {total:,}: narrow it "
+                "(a shorter time range, a sampling such as @1h, more prime-key values or a filter), or search "
+                "it in parts; a search with a.Time is split by the client itself", None, answer)
+        log.info(f"JSOC listed {listed:,} of the {total:,} records of {ds}; listing them in parts")
+        start, end = block["time"]
+        tkey = info.time_key
+        step = max(float(info.slotted.get(tkey, 0) or 0) if tkey else 0.0, float(block.get("sample") or 0), 1.0)
+        pieces = math.ceil(total / (TRUNCATION_FILL * listed))
+        parts: list[dict] = []
+        spans = _time_spans(start, end, step, pieces)
+        while spans:
+            t0, t1 = spans.pop(0)
+            sub = dict(block, time=(t0, t1))
+            sub_ds = _recordset.build_recordset(sub, info)
+            part = conn.rs_list(sub_ds, key=key)
+            if int(part.get("count", 0)) >= listed:  # cut short again (or just full): halve it
+                if (t1 - t0).to_value("s") <= step:
+                    raise JSOCError(f"JSOC lists at most {listed:,} records of one record set, and {sub_ds} (one "
+                                    "time step) holds more: narrow it with more prime-key values or a filter",
+                                    None, part)
+                spans[:0] = _time_spans(t0, t1, step, 2)
+                continue
+            parts.append(part)
+            resolved.setdefault("parts", []).append(sub_ds)
+        return _joined(parts, key)
 
     # ------------------------------------------------------------------ staging
     def request_data(self, query_results, *, method: str | None = None, protocol: str | None = None,
@@ -553,6 +604,49 @@ class MirrorResponse(JSOCXResponse):
 #: (every keyword for FITS, storage paths, online flags, record names); larger ones ask
 #: only for the shown keywords, and a fetch asks for the rest for its rows only.
 SMALL_SEARCH_ROWS = 1000
+#: A listing of this many records or more is held against JSOC's count (``rs_summary``):
+#: JSOC cuts a listing at one query's limit without saying so (`JSOCXClient._whole`). The
+#: limit is 75,000 records, or fewer for records whose size in memory is large (DRMS's
+#: ``1.1e6 * 512 MB / recsize``; no public source gives a record's size), so the check
+#: starts well below it.
+TRUNCATION_CHECK_ROWS = 1000
+#: The part of the limit seen that each time span of a cut-short listing aims to fill.
+TRUNCATION_FILL = 0.8
+
+
+def _time_spans(start, end, step: float, pieces: int) -> list[tuple]:
+    """
+    ``pieces`` consecutive spans from ``start`` to ``end`` whose bounds fall on the grid of
+    ``step`` seconds from ``start`` (so that a sampling such as ``@300s`` keeps its grid);
+    JSOC's ``start-end`` includes both ends, so neighbours share a bound (`_joined` drops
+    the record listed twice).
+    """
+    import astropy.units as u
+
+    span = max(0.0, (end - start).to_value("s"))
+    cuts = sorted({0.0, span, *(min(span, round(span * i / pieces / step) * step) for i in range(1, pieces))})
+    return [(start + a * u.s, start + b * u.s) for a, b in zip(cuts, cuts[1:]) if b > a] or [(start, end)]
+
+
+def _joined(parts: list[dict], key: list[str]) -> dict:
+    """``rs_list`` answers of consecutive spans as one answer, each record once (by ``*recnum*``)."""
+    names = [k for k in key]
+    columns: dict[str, list] = {}
+    seen: set[str] = set()
+    for part in parts:
+        got = {kw["name"]: kw["values"] for kw in part.get("keywords", [])}
+        recnums = got.get("*recnum*", [])
+        keep = [i for i, r in enumerate(recnums) if r not in seen]
+        seen.update(recnums[i] for i in keep)
+        for name in got:
+            if name not in names:
+                names.append(name)
+        for name in names:
+            values = got.get(name)
+            if values is not None:
+                columns.setdefault(name, []).extend(values[i] for i in keep)
+    return {"keywords": [{"name": n, "values": columns[n]} for n in names if n in columns],
+            "count": len(seen), "status": 0}
 
 
 def _estimate_rows(block: dict, info: SeriesInfo) -> float:

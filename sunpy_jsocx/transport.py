@@ -329,6 +329,20 @@ class Connection:
                             _status(d, 1), d)
         return d
 
+    def rs_count(self, ds: str) -> int:
+        """
+        How many records a record set holds: ``rs_summary``, a database count that no
+        listing limit cuts (``print_recordset_summary`` in jsoc_info.c), unlike ``rs_list``.
+        """
+        d = self.call("jsoc_info", {"op": "rs_summary", "ds": ds}, op="rs_summary")
+        if _status(d, 1) != 0:
+            raise JSOCError(f"JSOC refused the record set {ds!r}: {str(d.get('error') or '').strip()}",
+                            _status(d, 1), d)
+        try:
+            return int(d.get("count"))
+        except (TypeError, ValueError):
+            raise JSOCError(f"JSOC's count of {ds!r} is not a number: {d.get('count')!r}", None, d) from None
+
     # ---------------------------------------------------------------- exports
     def _exports_here(self, what: str) -> None:
         if not self.layout.exports:
