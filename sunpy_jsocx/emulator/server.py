@@ -50,8 +50,12 @@ STATE_KEY: web.AppKey = web.AppKey("state", object)
 _STREAMING = web.RequestKey("streaming", bool) if hasattr(web, "RequestKey") else "jsocx_streaming"
 #: The most records one DRMS query returns: ``MAXIMUM_LIMIT`` in DRMS's
 #: ``base/drms/libs/api/drms_record.c`` (lm-jps/drms@3727293), which caps every
-#: query's row limit (``CAP_LIMIT``). Real ``jsoc_info`` then cuts the list short
-#: silently; the emulator refuses instead (see `EmulatorConfig.record_limit`).
+#: query's row limit (``CAP_LIMIT``; the limit is lower still when
+#: ``1.1e6 * DRMS_QUERY_MEM / recsize`` is, 512 MB by default over the in-memory size of
+#: one record, which no public source gives). The SQL is ``... order by <prime keys>
+#: limit <limit>``, so the first records in prime-key order are listed; DRMS then sets
+#: ``DRMS_QUERY_TRUNCATED``, which ``jsoc_info``'s ``rs_list`` does not check: it answers
+#: status 0 with ``count`` the records listed. The emulator does the same.
 DRMS_RECORD_LIMIT = 75_000
 #: Digits of a byte position in a Range header beyond which it is "past any file".
 _RANGE_DIGITS = 18
@@ -92,9 +96,10 @@ class EmulatorConfig:
     cache_bytes
         Bytes of generated files kept in memory for repeated downloads.
     record_limit
-        The most records one ``rs_list`` may list (DRMS's 75,000). Beyond it the
-        answer is JSOC's ``Can not open RecordSet, bad query or too many records``
-        error, where the real JSOC would silently list only the first records.
+        The most records one ``rs_list`` lists (DRMS's 75,000). Of a record set with
+        more, only the first ``record_limit`` in prime-key order are listed, with status
+        0 and ``count`` the records listed, as the real JSOC does (`DRMS_RECORD_LIMIT`):
+        nothing in the answer says the list was cut short.
     clock
         Returns seconds since the Unix epoch; inject a fake clock in tests.
     sleep
@@ -458,8 +463,12 @@ def _rs_list_plan(state: _State, q: dict[str, str]) -> dict | Iterator[str]:
     """
     store = state.store
     ds = q.get("ds", "")
+    # DRMS caps every query's limit (CAP_LIMIT): n= within it, or the cap itself (DRMS_RECORD_LIMIT).
+    cap = state.cfg.record_limit
+    n = _int(q.get("n"))
+    limit = cap if not n else (min(n, cap) if n > 0 else max(n, -cap))
     try:
-        batches = store.resolve(ds, limit=_int(q.get("n")))
+        batches = store.resolve(ds, limit=limit)
     except QueryError as e:
         return {"status": 1, "error": str(e)}
     batches = [b for b in batches if len(b)]
@@ -467,12 +476,11 @@ def _rs_list_plan(state: _State, q: dict[str, str]) -> dict | Iterator[str]:
         return {"count": 0, "status": 0}
     if len({b.model.lname for b in batches}) > 1:
         return {"status": 1, "error": "jsoc_info: rs_list of several series at once is not supported"}
-    if sum(len(b) for b in batches) > state.cfg.record_limit:
-        # JSOC's wording for a record set it cannot open (jsoc-api.md §3.7, from jsoc_fetch.c).
-        return {"status": 1, "error": f"Can not open RecordSet, bad query or too many records: {ds}"}
     b = batches[0]
     for other in batches[1:]:
         b = b.concat(other)
+    if len(b) > cap:  # a comma-separated record set: one query, one cap
+        b = b.take(slice(0, cap))
     return _rs_list_json(state, b, q)
 
 

@@ -15,7 +15,7 @@ import urllib.request
 from urllib.parse import urlencode
 
 import pytest
-from helpers import download, fetch, get_json, info, rs_list
+from helpers import download, fetch, get_json, info, rs_list, values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -128,16 +128,27 @@ def test_heavy_rs_list_does_not_stall_other_clients():
         assert len(answer["keywords"]) > 100
 
 
-def test_rs_list_beyond_drms_record_limit_is_refused_with_jsocs_message(emulator):
+def test_rs_list_beyond_drms_record_limit_lists_the_first_records_as_jsoc_does(emulator):
+    """
+    DRMS caps a query's limit at MAXIMUM_LIMIT, 75,000 (drms_record.c, lm-jps/drms@3727293), its
+    SQL is "order by <prime keys> limit <limit>", and jsoc_info's rs_list does not check the
+    DRMS_QUERY_TRUNCATED status that follows: status 0, count the records listed, nothing else.
+    """
     assert EmulatorConfig().record_limit == DRMS_RECORD_LIMIT == 75_000
     ds = "aia.lev1_euv_12s[2014.01.01_TAI/2d]"  # 100,800 records
-    d = rs_list(emulator, ds, key="**ALL**")
-    assert d["status"] == 1
-    assert d["error"] == f"Can not open RecordSet, bad query or too many records: {ds}"
-    # n= keeps a request within the limit, as on JSOC
+    d = rs_list(emulator, ds, key="T_REC,WAVELNTH")
+    assert d["status"] == 0 and d["count"] == 75_000 and "error" not in d
+    times = values(d, "T_REC")
+    assert len(times) == 75_000 and times[0] == "2013-12-31T23:59:25Z"  # the first records, in T_REC order
+    assert times[-1] < "2014-01-02T12:00"  # the tail is cut: 75,000 of 7 x 7,200 a day end in day two's morning
+    assert info(emulator, op="rs_summary", ds=ds)["count"] == 100_800  # a count is not cut
+    # n= within the cap, and the cap over n= beyond it, as on JSOC
     assert rs_list(emulator, ds, key="T_REC", n=10)["count"] == 10
+    assert rs_list(emulator, ds, key="T_REC", n=-80_000)["count"] == 75_000
     with JSOCEmulator(record_limit=100) as emu:
-        assert rs_list(emu, "hmi.m_45s[2014.01.01_TAI/2h]")["status"] == 1  # 160 records
+        d = rs_list(emu, "hmi.m_45s[2014.01.01_TAI/2h]")  # 160 records
+        assert d["status"] == 0 and d["count"] == 100
+        assert values(d, "T_REC")[-1] == "2014.01.01_01:14:15_TAI"  # the 100th, 99 x 45 s after the first
         assert rs_list(emu, "hmi.m_45s[2014.01.01_TAI/2h]", n=-100)["count"] == 100
 
 
