@@ -367,6 +367,11 @@ class JSOCXClient(BaseClient):
         want_all = (block.get("protocol") or "fits") == "fits"
         request_keys = ["**ALL**"] if want_all else keys
         answer = conn.rs_list(ds, key=[*request_keys, "*recnum*", "*online*"], seg=segments, recinfo=True)
+        if int(answer.get("count", 0)) >= TRUNCATION_CHECK_ROWS:
+            # More records than the estimate allowed (prime-key values it guessed): list it as a
+            # large search, which is held against JSOC's count.
+            answer = conn.rs_list(ds, key=[*keys, "*recnum*"])
+            return resolved, self._whole(conn, block, resolved, info, [*keys, "*recnum*"], answer), info
         if want_all:
             answer, resolved["record_keywords"] = _split_all_keywords(answer, keys)
         return resolved, answer, info

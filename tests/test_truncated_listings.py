@@ -78,6 +78,15 @@ def test_a_span_cut_short_again_is_halved(cut, whole, monkeypatch):
     assert cut.stats()["requests"]["jsoc_info:rs_list"] == 4  # whole, the one span again, its two halves
 
 
+def test_a_search_estimated_small_that_lists_more_is_checked_too(cut, whole, monkeypatch):
+    # The estimate guesses the values of prime keys the search leaves open; when the
+    # listing of every keyword turns out bigger than it allowed, it is listed as a large one.
+    monkeypatch.setattr(client_module, "SMALL_SEARCH_ROWS", 10**9)
+    got = _search(cut, *DAY)
+    assert list(got["_recnum"]) == list(_search(whole, *DAY)["_recnum"])
+    assert cut.stats()["requests"]["jsoc_info:rs_summary"] == 1
+
+
 def test_a_record_set_that_cannot_be_split_is_refused_not_cut(cut):
     with pytest.raises(JSOCError, match=r"lists at most 1,500 records .* holds 1,920: narrow it"):
         _search(cut, a.jsocx.RecordSet("hmi.M_45s[2014.01.01_TAI/1d]"))
