@@ -234,3 +234,38 @@ def test_unsummed_fuv_frames_are_4144_by_1096_with_the_two_ccds_readout_regions(
     expected[0:2048] = expected[2096:4112] = True
     assert np.array_equal(has_data, expected)
     assert int(rows["TOTVALS"][0]) == (2048 + 2016) * 1096
+
+
+@pytest.fixture
+def fido_emu():
+    import sunpy_jsocx
+    from sunpy_jsocx.emulator import JSOCEmulator
+
+    with JSOCEmulator() as emu, sunpy_jsocx.use_server(emu.url):
+        yield emu
+
+
+def test_sunpys_fuv_query_through_fido_finds_six_records_whose_files_verify(fido_emu, tmp_path):
+    """sunpy's recorded query, unchanged but for the client: 6 FUV records; export-free = exported files."""
+    from sunpy.net import Fido
+    from sunpy.net import attrs as a
+
+    res = Fido.search(a.Time("2014-01-01T00:00", "2014-01-01T00:05"), a.jsocx.Series("iris.lev1"),
+                      a.jsocx.Keyword("INSTRUME") == "FUV", a.jsocx.Notify(EMAIL))
+    assert len(res[0]) == 6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        direct = Fido.fetch(res[0][:2], path=str(tmp_path / "direct" / "{file}"), progress=False)
+        exported = Fido.fetch(res[0][:2], path=str(tmp_path / "export" / "{file}"), progress=False,
+                              force_export=True)
+    assert not direct.errors and not exported.errors and len(direct) == len(exported) == 2
+    for a_, b_ in zip(sorted(direct), sorted(exported), strict=True):
+        with open(a_, "rb") as f, open(b_, "rb") as g:
+            raw = f.read()
+            assert raw == g.read()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with fits.open(io.BytesIO(raw), checksum=True) as hdul:
+                hdu = next(h for h in hdul if h.data is not None)
+                header, shape = hdu.header, hdu.data.shape
+        assert header["INSTRUME"] == "FUV" and shape == (header["NAXIS2"], header["NAXIS1"])
