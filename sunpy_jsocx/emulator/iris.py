@@ -40,7 +40,8 @@ is marked *model* or *emulator choice*. Sources:
   area, ``MISSVALS`` 0, ``BLANK`` -32768; pixel values near 110 DN.
 * ``[irispy]``: LM-SAL/irispy-lmsal@8503c25c: ``docs/guide.rst`` (level-2 header of OBSID
   3683602040: 0.4994 s SG exposures, FUV1 1331.70-1358.29 A, FUV2 1380.73-1406.73 A,
-  NUV 2783.27-2835.06 A, 240 exposures = 80 FUV + 80 NUV + 80 SJI); the level-2 SJI test
+  NUV 2783.27-2835.06 A, NEXPOBS 240 for 5 rasters of 16 steps (80 SG exposures) and 20
+  SJI_1330 frames: consistent with 80 FUV + 80 NUV + 80 SJI in four filters); the level-2 SJI test
   files of OBSID 3620258102 (``irispy/data/test/*SJI*``): 8.0000 s exposures (EXPMIN
   7.99998, EXPMAX 8.00017), 0.16635 arcsec pixels, NEXPOBS 5616 of which 520 SJI_1330,
   624 SJI_1400, 624 SJI_2796, 104 SJI_2832 (1872 SJI = 1872 FUV = 1872 NUV), first frames
@@ -51,7 +52,7 @@ is marked *model* or *emulator choice*. Sources:
   CCD's CEB also reads the SJI CCD; the brightest lines are C II 1335, Si IV 1394 and 1403,
   Mg II k 2796 and h 2803; slit 1/3 x 175 arcsec.
 * ``[sunpy9]``: sunpy's remote test ``sunpy/net/jsoc/tests/test_jsoc.py::
-  test_string_keyword_is_converted_correctly`` (sunpy/sunpy, the mirror's HEAD): JSOC answers
+  test_string_keyword_is_converted_correctly`` (sunpy/sunpy@31e70b2cd, 2024-03-01): JSOC answers
   ``iris.lev1`` for 2014-01-01T00:00-00:05 with ``INSTRUME = 'FUV'`` with 6 records.
 
 What is a model: the observing program (one SG exposure step every 48 s, its FUV, NUV and
@@ -80,9 +81,9 @@ CAMERA: Final = {"FUV": 1, "NUV": 2, "SJI": 2}
 
 #: The observing program the emulator runs all the time.
 PROGRAM: Final = {
-    # [irispy]: both programs there take one FUV, one NUV and one SJI frame per SG exposure
-    # (NEXPOBS 240 = 3 x 80 and 5616 = 3 x 1872), so the three kinds come in equal numbers.
-    "kinds_per_step": (3, "[irispy] NEXPOBS = 3 x SG exposures in OBSIDs 3683602040 and 3620258102"),
+    # [irispy]: OBSID 3620258102 took 1872 SJI frames (the four NEXP) of NEXPOBS 5616 = 3 x 1872,
+    # one FUV, one NUV and one SJI frame per SG exposure; OBSID 3683602040's 240 = 3 x 80 agrees.
+    "kinds_per_step": (3, "[irispy] NEXPOBS = 3 x SG exposures in OBSIDs 3620258102 and 3683602040"),
     # [sunpy9]: 6 FUV frames in the 300 s from 2014.01.01_00:00:35_TAI; a 48-s step gives 6 or 7
     # (6 with the phase below). Real programs range from ~2 s steps (the 16-step raster of
     # [irispy], 1.74 s) to tens of seconds; one program for all times is an emulator choice.
