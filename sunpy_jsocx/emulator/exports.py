@@ -21,6 +21,7 @@ import numpy as np
 
 from sunpy_jsocx import jsoctime
 from sunpy_jsocx.emulator.images import parse_image_args
+from sunpy_jsocx.emulator.links import linked_segment, target_time_strings
 from sunpy_jsocx.emulator.movie import movie_name
 from sunpy_jsocx.emulator.records import EXPORT_SERIES_CODE, QueryError, RecordBatch, RecordStore
 
@@ -202,7 +203,8 @@ def _process_steps(process: str) -> tuple[int, list[tuple[str, dict[str, str]]]]
 
 
 def expand_filenamefmt(fmt: str, *, series: str, segment: str, recnum: int, index: int,
-                       keyword: Callable[[str], dict | None], value: Callable[[str], str], suffix: str) -> str:
+                       keyword: Callable[[str], dict | None], value: Callable[[str], str], suffix: str,
+                       linked_value: Callable[[str], str | None] | None = None) -> str:
     """
     A record's file name from an export's ``filenamefmt``, as JSOC's export writes it.
 
@@ -210,6 +212,12 @@ def expand_filenamefmt(fmt: str, *, series: str, segment: str, recnum: int, inde
     ``{KEYWORD[:spec]}`` (``A`` for a time in file-name form, ``%...`` for printf) are
     replaced; an unknown keyword gives ``Invalid_KeyLink`` as JSOC does. ``keyword(name)``
     gives a keyword's definition (or None), ``value(name)`` its value for the record.
+
+    For a linked segment ``segment`` is the target segment's name and ``linked_value(name)``
+    the linked (target) record's value of a time keyword, which a time keyword *with* a layout
+    takes, as JSOC's ``exputl_mk_expfilename`` does (lm-jps/drms@37272932
+    base/export/libs/util/exputil.c: ``drms_getkey_string(tgtseg->record, ...)``); keywords
+    without a layout stay the source record's (`sunpy_jsocx.emulator.links`).
     """
 
     def repl(match):
@@ -226,6 +234,8 @@ def expand_filenamefmt(fmt: str, *, series: str, segment: str, recnum: int, inde
         if kw is None:
             return "Invalid_KeyLink"
         v = value(kw["name"])
+        if kw["type"] == "time" and spec and linked_value is not None:
+            v = linked_value(kw["name"]) or v
         if kw["type"] == "time" and spec.startswith("A"):
             return jsoctime.time_filename_format(v)
         if spec.startswith("%"):
@@ -507,10 +517,25 @@ class ExportManager:
     def _filename(self, fmt: str, b: RecordBatch, i: int, segment: str, asis: bool, mod: bool,
                   ext: str = ".fits") -> str:
         m = b.model
+        # A linked segment is named in the record it links to (links.py, JSOC's exputil.c), in
+        # fits and as-is exports. Not a processed one: its records are new records of the _mod
+        # series with their own segment (drms's remote test test_export_im_patch: an im_patch
+        # export of aia.lev1_euv_12s gives files ending in image.fits). The naming of jpg and
+        # mp4 frames (jsoc_export_as_images) is not known from public names: the source record's.
+        linked = linked_segment(self.store.catalog, m, segment) if (asis or ext == ".fits") and not mod else None
+        linked_value = None
+        if linked is not None:
+            segment = segment if asis else linked.segment
+
+            def linked_value(name, linked=linked):
+                values = target_time_strings(self.store, b, linked, name)
+                return None if values is None else values[i]
+
         return expand_filenamefmt(fmt, series=m.name + ("_mod" if mod else ""),
                                   segment=m.segment_file(segment) if asis else segment,
                                   recnum=int(b.recnum[i]), index=i, keyword=m.keyword,
-                                  value=lambda name: self.store.strings(b, name)[i], suffix="" if asis else ext)
+                                  value=lambda name: self.store.strings(b, name)[i], suffix="" if asis else ext,
+                                  linked_value=linked_value)
 
     def index(self, exp: Export) -> dict[str, Any]:
         d = {

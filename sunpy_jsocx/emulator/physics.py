@@ -170,20 +170,28 @@ EPHEMERIS = Ephemeris()
 
 @cache
 def aia_channel(wavelength: int) -> dict[str, float | str]:
-    """Nominal AIA channel properties (telescope, exposure, T_OBS offset, typical DN)."""
+    """
+    Nominal AIA channel properties (telescope, exposure, T_OBS offset, typical DN).
+
+    ``T_OBS_OFFSET`` (T_OBS - T_REC, seconds) is `sunpy_jsocx.emulator.aia_timing.AIA_T_OBS_OFFSET`,
+    where each value's source is named.
+    """
+    from sunpy_jsocx.emulator.aia_timing import AIA_T_OBS_OFFSET, DEFAULT_T_OBS_OFFSET
+
     table = {
-        94: ("AIA_4", 2.901, 6.57, 1.5),
-        131: ("AIA_1", 2.901, 7.07, 5.0),
-        171: ("AIA_3", 2.000, 9.35, 300.0),
-        193: ("AIA_2", 2.000, 6.84, 450.0),
-        211: ("AIA_2", 2.901, 0.84, 150.0),
-        304: ("AIA_4", 2.901, 7.57, 40.0),
-        335: ("AIA_1", 2.901, 1.57, 8.0),
-        1600: ("AIA_3", 2.901, 3.12, 60.0),
-        1700: ("AIA_3", 1.000, 15.12, 1300.0),
-        4500: ("AIA_3", 0.500, 1800.0, 5000.0),
+        94: ("AIA_4", 2.901, 1.5),
+        131: ("AIA_1", 2.901, 5.0),
+        171: ("AIA_3", 2.000, 300.0),
+        193: ("AIA_2", 2.000, 450.0),
+        211: ("AIA_2", 2.901, 150.0),
+        304: ("AIA_4", 2.901, 40.0),
+        335: ("AIA_1", 2.901, 8.0),
+        1600: ("AIA_3", 2.901, 60.0),
+        1700: ("AIA_3", 1.000, 1300.0),
+        4500: ("AIA_3", 0.500, 5000.0),
     }
-    tel, exptime, offset, dn = table.get(int(wavelength), ("AIA_3", 2.0, 5.0, 100.0))
+    tel, exptime, dn = table.get(int(wavelength), ("AIA_3", 2.0, 100.0))
+    offset = AIA_T_OBS_OFFSET.get(int(wavelength), (DEFAULT_T_OBS_OFFSET, ""))[0]
     return {"INSTRUME": tel, "EXPTIME": exptime, "T_OBS_OFFSET": offset, "DATAMEAN": dn,
             "WAVE_STR": f"{int(wavelength)}_THIN" if int(wavelength) < 1000 else f"{int(wavelength)}"}
 
