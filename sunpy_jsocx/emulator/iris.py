@@ -68,6 +68,8 @@ from typing import Final
 
 import numpy as np
 
+from sunpy_jsocx.emulator.seeds import file_seed
+
 __all__ = ["SERIES", "KEYWORDS", "CATALOG_KEYWORDS", "PROGRAM", "LINES", "FRAME", "WCS_DB", "SJI_WCS",
            "kind_index", "summing", "frame_shape", "frame_wcs", "keyword_values", "segment_file", "spectrum"]
 
@@ -380,7 +382,7 @@ def _stats(store, b, inst, paths, exptime, sx, sy) -> dict[str, np.ndarray]:
             tot = sample.size
         else:
             frame = spectrum(kind, frame_wcs(kind, kind, sx, sy), nx, ny, exptime=float(exptime[i]), sx=sx, sy=sy,
-                             t=float(t[i]), seed=render_seed(int(rec[i]), store.seed))
+                             t=float(t[i]), seed=file_seed(int(rec[i]), store.seed))
             sample = np.rint(frame[np.isfinite(frame)].astype(np.float64))
             tot = sample.size
         out["TOTVALS"][i] = out["DATAVALS"][i] = tot
@@ -414,18 +416,13 @@ def _sji_frame(store, b, i: int, shape: tuple[int, int]) -> np.ndarray:
         keywords[name] = repr(float(keywords.get(name, (side + 1) / 2.0 - off)) + off)
     kind = b.model.segment_kind("image_lev1") or "uv"  # as the server picks it
     raw = render.draw_image(SERIES, "image_lev1", keywords, size=side, kind=kind,
-                            seed=render_seed(int(b.recnum[i]), store.seed))
+                            seed=file_seed(int(b.recnum[i]), store.seed))
     return raw[oy:oy + ny, ox:ox + nx].astype(np.float64)
 
 
 _STATISTICS: Final = frozenset({"TOTVALS", "DATAVALS", "MISSVALS", "PERCENTD", "DATAMIN", "DATAMAX", "DATAMEDN",
                                 "DATAMEAN", "DATARMS", "DATASKEW", "DATAKURT", "DATAP01", "DATAP10", "DATAP25",
                                 "DATAP75", "DATAP90", "DATAP95", "DATAP98", "DATAP99"})
-
-
-def render_seed(recnum: int, seed: int) -> int:
-    """The seed the emulator's server draws record ``recnum``'s files with (`sunpy_jsocx.emulator.server`)."""
-    return (int(recnum) * 1000003 + int(seed)) & 0x7FFFFFFF
 
 
 def _readout_columns(kind: str, nx: int, sx: int) -> np.ndarray:

@@ -28,6 +28,7 @@ from sunpy_jsocx.emulator.catalog import load_catalog, not_emulated_message
 from sunpy_jsocx.emulator.exports import ExportManager
 from sunpy_jsocx.emulator.records import QueryError, RecordBatch, RecordStore
 from sunpy_jsocx.emulator.saferegex import FilterError, filter_names
+from sunpy_jsocx.emulator.seeds import file_seed
 
 __all__ = ["EmulatorConfig", "JSOCEmulator", "BackgroundServer", "serve_until_stopped", "make_app",
            "DEFAULT_REGISTERED"]
@@ -662,9 +663,9 @@ def _asis_bytes(state: _State, b: RecordBatch, i: int, segment: str) -> bytes:
             from sunpy_jsocx.emulator.sharp import render_patch
 
             return render_patch(m.name, segment, _record_keywords(state, b, i), (shape[0][0], shape[1][0]),
-                                kind=kind, seed=(rec * 1000003 + state.cfg.seed) & 0x7FFFFFFF)
+                                kind=kind, seed=file_seed(rec, state.cfg.seed))
         return render.render_asis(m.name, segment, _record_keywords(state, b, i), size=state.cfg.image_size,
-                                  kind=kind, seed=(rec * 1000003 + state.cfg.seed) & 0x7FFFFFFF)
+                                  kind=kind, seed=file_seed(rec, state.cfg.seed))
 
     return state.cached(key, make)
 
@@ -710,7 +711,7 @@ def _directory_at(state: _State, sunum: int, slot: int, name: str) -> list[tuple
         if b.model.segment_file(s["name"]) == name and is_directory_segment(b.model.name, s["name"]):
             rec = int(b.recnum[0])
             return directory_files(b.model.name, s["name"], _record_keywords(state, b, 0),
-                                   seed=(rec * 1000003 + state.cfg.seed) & 0x7FFFFFFF)
+                                   seed=file_seed(rec, state.cfg.seed))
     return None
 
 
@@ -797,7 +798,7 @@ def _directory_files(state: _State, exp, f) -> list[tuple[str, bytes]] | None:
         return None
     rec = int(f.batch.recnum[f.index])
     return directory_files(m.name, f.segment, _record_keywords(state, f.batch, f.index),
-                           seed=(rec * 1000003 + state.cfg.seed) & 0x7FFFFFFF)
+                           seed=file_seed(rec, state.cfg.seed))
 
 
 def _tar(state: _State, exp) -> bytes:
