@@ -43,7 +43,7 @@ import parfive
 from sunpy import config as sunpy_config
 from sunpy import log
 
-from sunpy_jsocx import jsoctime, transport
+from sunpy_jsocx import jsoctime, linknames, transport
 from sunpy_jsocx import recordset as _recordset
 from sunpy_jsocx.addresslock import AddressLock
 from sunpy_jsocx.download import DownloadItem, DownloadSession
@@ -227,11 +227,13 @@ def split_count(answer: dict, records: int) -> int:
     return max(2, min(records, math.ceil(size / limit)))
 
 
-def _segment_of(filename: str, segments) -> str | None:
+def _segment_of(filename: str, segments, linked: dict[str, str] | None = None) -> str | None:
     """
     The segment a file of a ``fits`` export holds. JSOC lists such files without the
     ``{segment}`` the record carries in other exports, but names them by our
-    ``filenamefmt``, which ends with ``.{segment}`` (`_default_filenamefmt`).
+    ``filenamefmt``, which ends with ``.{segment}`` (`_default_filenamefmt`). A linked
+    segment's file carries the linked segment's name instead (`sunpy_jsocx.linknames`):
+    ``linked`` maps it back (``{"image_lev1": "image"}``).
 
     Examples
     --------
@@ -239,25 +241,96 @@ def _segment_of(filename: str, segments) -> str | None:
     'magnetogram'
     >>> _segment_of("hmi.b_720s.20140101_000000_TAI.inclination.fits", ["inclination_err", "inclination"])
     'inclination'
+    >>> _segment_of("aia.lev1_euv_12s.2014-01-01T000009Z.304.image_lev1.fits", ["image", "spikes"],
+    ...             {"image_lev1": "image", "spikes": "spikes"})
+    'image'
     >>> _segment_of("odd.fits", ["magnetogram"]) is None
     True
     """
     stem = os.path.basename(filename)
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
-    found = [s for s in segments if stem == s or stem.endswith("." + s)]
-    return max(found, key=len) if found else None
+    names = {s: s for s in segments}
+    for written, seg in (linked or {}).items():
+        if seg in names:
+            names[written] = seg
+    found = [w for w in names if stem == w or stem.endswith("." + w)]
+    return names[max(found, key=len)] if found else None
 
 
-def _direct_name(info, record: str, segment: str, stored: str) -> str:
-    """A file name for a record's stored segment, as JSOC names exported files."""
+def _direct_name(info, record: str, segment: str, stored: str, linked: dict[str, str] | None = None) -> str:
+    """
+    A file name for a record's stored segment, as JSOC names exported files (by `_default_filenamefmt`).
+
+    ``linked``: for a linked segment, the linked record's time prime keys (`linknames.target_times`).
+    JSOC then writes the time keys (``{T_REC:A}``) with the linked record's values and ``{segment}``
+    as the linked segment's stored file (exputil.c), which is ``stored``'s name.
+
+    Examples
+    --------
+    >>> from sunpy_jsocx.seriesinfo import SeriesInfo
+    >>> info = SeriesInfo.from_struct("aia.lev1_euv_12s", {"primekeys": ["T_REC", "WAVELNTH"], "keywords": [
+    ...     {"name": "T_REC", "type": "time", "units": "ISO"}, {"name": "WAVELNTH", "type": "int"}]})
+    >>> rec = "aia.lev1_euv_12s[2014-01-01T00:00:01Z][304]"
+    >>> _direct_name(info, rec, "image", "/SUM1/D2/S00000/image_lev1.fits")
+    'aia.lev1_euv_12s.2014-01-01T000001Z.304.image.fits'
+    >>> _direct_name(info, rec, "image", "/SUM1/D2/S00000/image_lev1.fits", {"T_REC": "2014-01-01T00:00:09Z"})
+    'aia.lev1_euv_12s.2014-01-01T000009Z.304.image_lev1.fits'
+    """
     values = re.findall(r"\[([^\]]*)\]", record)
     parts = [info.name.lower()]
     for k, v in zip(info.primekeys, values):
         kw = info.find_keyword(k)
-        parts.append(jsoctime.time_filename_format(v) if kw is not None and kw.is_time else v)
+        if kw is not None and kw.is_time:
+            parts.append(jsoctime.time_filename_format(linked.get(k, v) if linked is not None else v))
+        else:
+            parts.append(v)
     ext = os.path.splitext(stored)[1] or ""
+    if linked is not None and os.path.basename(stored):
+        segment = os.path.splitext(os.path.basename(stored))[0]
     base = ".".join(parts + [segment])
     return _SAFE.sub("_", base + (ext if not base.endswith(ext) else ""))
+
+
+def _observation_keywords(info, segments) -> dict[str, str]:
+    """For each linked segment among ``segments``: the keyword its linked record's time comes from (``T_OBS``)."""
+    links = linknames.linked_segments(info)
+    out = {}
+    for seg in segments:
+        link = links.get(seg)
+        key = linknames.observation_keyword(info, link) if link is not None else None
+        if key is not None:
+            out[seg] = key
+    return out
+
+
+def _linked_times(conn, info, segment: str, observed: str | None) -> dict[str, str] | None:
+    """
+    The linked record's time prime keys for a linked segment (`linknames.target_times`), from
+    the linked series' ``series_struct`` (asked once per series and cached, `transport`).
+    None when the time or the linked series is not known: the file is then named as before.
+    """
+    link = linknames.linked_segments(info).get(segment)
+    if link is None or not observed:
+        return None
+    try:
+        target = conn.info(link.target)
+    except JSOCError as e:
+        log.debug(f"sunpy-jsocx: {info.name}'s {segment} links to {link.target}, which the server does not "
+                  f"describe ({e}); its file is named by the record's own keys")
+        return None
+    return linknames.target_times(target, str(observed))
+
+
+def _linked_files(conn, info) -> dict[str, str]:
+    """The names linked segments' files carry in an export -> the segment (``image_lev1`` -> ``image``)."""
+    out = {}
+    for seg, link in linknames.linked_segments(info).items():
+        try:
+            target = conn.info(link.target)
+        except JSOCError:
+            continue
+        out[linknames.target_segment(seg, info, target)] = seg
+    return out
 
 
 class FetchPlan:
@@ -331,7 +404,11 @@ class FetchPlan:
             self.parts.setdefault(pkey, (desc, set()))[1].update(recnums)
             needed = ["_record", "_online", *(f"_seg_{seg}" for seg in segments)]
             known = block.get("record_keywords")
-            if all(c in cols for c in needed):
+            # Linked segments are named in the linked record, from its observation time (linknames).
+            observed = _observation_keywords(info, segments) if proto == "fits" else {}
+            have_observed = not observed or (known is not None and all(
+                all(k in (known.get(r) or {}) for k in observed.values()) for r in recnums))
+            if all(c in cols for c in needed) and have_observed:
                 details = {r: {c: row[c] for c in needed} for r, row in zip(recnums, rows)}
             else:
                 # A large search kept only the shown columns: ask for what fetching needs,
@@ -352,7 +429,10 @@ class FetchPlan:
                 if direct:
                     for seg in segments:
                         spath = str(d[f"_seg_{seg}"])
-                        name = _direct_name(info, record, seg, spath)
+                        linked = None
+                        if seg in observed:
+                            linked = _linked_times(conn, info, seg, (known or {}).get(recnum, {}).get(observed[seg]))
+                        name = _direct_name(info, record, seg, spath, linked)
                         fits_from = None
                         if proto == "fits" and name.endswith(".fits"):
                             fits_from = (server, info, record, seg, recnum)
@@ -639,7 +719,12 @@ class FetchPlan:
             fields = dict(group.rows.get(key, {})) if group else {}
             fields.setdefault("series", key.split("[", 1)[0])
             seg = re.search(r"\{([^}]*)\}$", f.record)
-            segment = seg.group(1) if seg else (_segment_of(f.filename, group.segments) if group else None)
+            if seg:
+                segment = seg.group(1)
+            elif group is not None:
+                segment = _segment_of(f.filename, group.segments, _linked_files(connection(group.server), group.info))
+            else:
+                segment = None
             fields.setdefault("segment", segment or "")
             name = f.filename
             if req.protocol == "as-is" and "/" in f.url.split("://", 1)[1] and group is not None:

@@ -61,7 +61,9 @@ def test_small_online_fits_fetch_costs_one_get_per_file(emu, tmp_path):
     files = _fetch(res, tmp_path)
     stats = emu.stats()
     assert len(files) == 12
-    assert stats["requests"] == {"download": 12}
+    # and, once per linked series, aia.lev1's series_struct: the image and spikes segments link
+    # to aia.lev1, and JSOC names their files in the linked record (sunpy_jsocx.linknames)
+    assert stats["requests"] == {"download": 12, "jsoc_info": 1, "jsoc_info:series_struct": 1}
     assert stats["exports_created"] == 0
 
 
@@ -73,7 +75,9 @@ def test_large_search_asks_keywords_only_for_fetched_rows(emu, tmp_path):
     files = JSOCXClient().fetch(res[[0, 700]], path=str(tmp_path), progress=False)
     stats = emu.stats()
     assert len(files) == 4
-    assert stats["requests"] == {"download": 4, "jsoc_info": 1, "jsoc_info:rs_list": 1}
+    # (and aia.lev1's series_struct once, for the linked segments' file names: sunpy_jsocx.linknames)
+    assert stats["requests"] == {"download": 4, "jsoc_info": 2, "jsoc_info:rs_list": 1,
+                                 "jsoc_info:series_struct": 1}
     rs = emu.state.counts  # the one keyword query selected exactly the two records
     assert rs["jsoc_info:rs_list"] == 1
 

@@ -29,6 +29,9 @@ matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 NOTIFY = "user@example.org"
+#: The one metadata request a first fetch of AIA level-1 files adds: aia.lev1's series_struct, to name
+#: the files of the linked image segment as JSOC does (sunpy_jsocx.linknames).
+LINKED_STRUCT = {"jsoc_info": 1, "jsoc_info:series_struct": 1}
 AIA = a.jsocx.Series("aia.lev1_euv_12s")
 # Records before 2014-01-01T00:00:20 UTC (00:00:55 TAI) are on tape: in the two minutes
 # searched below, 00:00:01 and 00:00:13 are offline, the rest online.
@@ -115,8 +118,10 @@ def test_online_rows_come_as_stored_files_with_no_export(emu, client, tmp_path):
     emu.reset_stats()
     fig = res.quicklook([0, 5, -1])
     cost = _cost(emu)
-    # One download per record and nothing else: no export, no e-mail check, no rs_list.
-    assert cost["requests"] == {"download": 3}
+    # One download per record and nothing else: no export, no e-mail check, no rs_list; only
+    # aia.lev1's series_struct, once, as its files are named in the aia.lev1 record the image
+    # segment links to (sunpy_jsocx.linknames).
+    assert cost["requests"] == {"download": 3, **LINKED_STRUCT}
     assert cost["exports"] == 0 and cost["files"] == 3
     # ... of the whole stored files: as many bytes as the three files as they are stored.
     stored = client.fetch(res[[0, 5, -1]], path=tmp_path, protocol="as-is", progress=False)
@@ -209,7 +214,7 @@ def test_works_on_a_slice_a_row_and_a_mask(emu, client):
     emu.reset_stats()
     fig = part.quicklook()
     assert _titles(fig) == [_expected_title(row) for row in part]
-    assert _cost(emu)["requests"] == {"download": len(part)}
+    assert _cost(emu)["requests"] == {"download": len(part), **LINKED_STRUCT}
     assert _titles(res[3].quicklook()) == [_expected_title(res[3])]
     mask = np.zeros(len(res), dtype=bool)
     mask[[1, 2]] = True
@@ -226,7 +231,7 @@ def test_works_on_a_fido_result_and_its_blocks(emu):
         # Rows of the whole result count through its blocks: the first 171 record, the last 304 one.
         fig = quicklook(fres, rows=[0, -1])
         assert _titles(fig) == [_expected_title(fres[0][0]), _expected_title(fres[1][-1])]
-        assert _cost(emu)["requests"] == {"download": 2}
+        assert _cost(emu)["requests"] == {"download": 2, **LINKED_STRUCT}
         block = fres[1, ::2]
         assert _titles(block.quicklook()) == [_expected_title(row) for row in block]
         with pytest.raises(ValueError, match="at most 8"):
@@ -239,7 +244,7 @@ def test_the_record_cache_keeps_the_files_for_a_later_fetch(emu, client, tmp_pat
     res = _search(client)
     emu.reset_stats()
     res.quicklook([0, 1])
-    assert _cost(emu)["requests"] == {"download": 2}
+    assert _cost(emu)["requests"] == {"download": 2, **LINKED_STRUCT}
     emu.reset_stats()
     res.quicklook([0, 1])  # again: from the cache
     assert emu.stats()["requests_total"] == 0
@@ -253,8 +258,9 @@ def test_path_keeps_the_files_and_the_default_leaves_none(emu, client, tmp_path,
     monkeypatch.setenv("HOME", str(tmp_path))
     res.quicklook([0, 1], path="~/look")  # the fetch expands "~": so must the look, to find its files
     kept = sorted(p.relative_to(tmp_path / "look").as_posix() for p in (tmp_path / "look").rglob("*.fits"))
-    assert kept == ["0/aia.lev1_euv_12s.2014-01-01T000101Z.171.image.fits",
-                    "1/aia.lev1_euv_12s.2014-01-01T000101Z.304.image.fits"]
+    # named as JSOC names them: in the linked aia.lev1 record (its segment, its T_REC = T_OBS to the second)
+    assert kept == ["0/aia.lev1_euv_12s.2014-01-01T000112Z.171.image_lev1.fits",
+                    "1/aia.lev1_euv_12s.2014-01-01T000109Z.304.image_lev1.fits"]
     made = []
     import tempfile
 
