@@ -45,9 +45,12 @@ print(f"{len(files)} files, {emu.stats()['files_served'] - before} downloaded")
 
 ###############################################################################
 # The files are FITS with the headers JSOC writes, so `sunpy.map.Map` opens
-# them.
+# them. They are named as JSOC names its exports: the ``image`` segment links
+# to the ``aia.lev1`` record, whose segment is ``image_lev1`` and whose T_REC
+# is the image's T_OBS to the second, so 171 Å images end in
+# ``...T000012Z.171.image_lev1.fits`` (and the spike lists in ``.spikes.fits``).
 
-maps = [sunpy.map.Map(f) for f in sorted(files) if f.endswith(".image.fits")]
+maps = [sunpy.map.Map(f) for f in sorted(files) if f.endswith(".image_lev1.fits")]
 fig = plt.figure(figsize=(8, 4))
 for i, m in enumerate(maps):
     ax = fig.add_subplot(1, len(maps), i + 1, projection=m)
