@@ -99,7 +99,7 @@ class EmulatorConfig:
     record_limit
         The most records one ``rs_list`` lists (DRMS's 75,000). Of a record set with
         more, only the first ``record_limit`` in prime-key order are listed, with status
-        0 and ``count`` the records listed, as the real JSOC does (`DRMS_RECORD_LIMIT`):
+        0 and ``count`` the records listed, as the real JSOC does (``DRMS_RECORD_LIMIT``):
         nothing in the answer says the list was cut short.
     clock
         Returns seconds since the Unix epoch; inject a fake clock in tests.
