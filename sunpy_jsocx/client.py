@@ -339,7 +339,10 @@ class JSOCXClient(BaseClient):
             series = block["series"]
         info = conn.info(series)
         ds = _recordset.build_recordset(block, info)
-        segments = [info.segment(s).name for s in block.get("segments") or []] or list(info.segment_names)
+        asked = block.get("segments") or []
+        if not asked and block.get("recordset"):  # a record set's own {seg,...} list
+            asked = _recordset.recordset_segments(block["recordset"]) or []
+        segments = [info.segment(s).name for s in asked] or list(info.segment_names)
         keys = [k for k in DEFAULT_DISPLAY if info.find_keyword(k)]
         keys += [k for k in info.primekeys if k not in keys]
         asked = [info.keyword(k[0]).name for k in block.get("keywords") or []]

@@ -73,6 +73,7 @@ __all__ = [
     "build_recordset",
     "format_jsoc_time",
     "records_recordset",
+    "recordset_segments",
     "validate_recordset",
 ]
 
@@ -879,6 +880,21 @@ def _parse_one(text: Any):
     if len(specs) != 1:
         raise ValueError(f"{text!r} holds {len(specs)} record sets; give one per RecordSet and combine several with |")
     return specs[0]
+
+
+def recordset_segments(text: str) -> list[str] | None:
+    """
+    The segment list a raw record set gives itself (``{field,inclination}``), or None.
+
+    Examples
+    --------
+    >>> recordset_segments("hmi.B_720s[2014.01.01_TAI]{field}")
+    ['field']
+    >>> recordset_segments("hmi.B_720s[2014.01.01_TAI]") is None
+    True
+    """
+    segments = _parse_one(text).segments
+    return None if segments is None else list(segments)
 
 
 def validate_recordset(text: str) -> str:

@@ -111,6 +111,18 @@ def test_server_comes_from_the_environment(emu, capsys, monkeypatch):
 
 
 # ---------------------------------------------------------------- fetch
+@pytest.mark.parametrize("recordset", ["hmi.B_720s[2014.01.01_00:00:00_TAI]{field}",  # online: no export
+                                       "hmi.B_720s[2010.06.01_00:00:00_TAI]{field,inclination}"])  # on tape
+def test_fetch_of_a_record_set_with_a_segment_list_downloads_only_those_segments(emu, capsys, tmp_path, recordset):
+    """``{field}`` in a record set selects segments (JSOC's record-set grammar): not all 27 of hmi.B_720s."""
+    status, out, err = run(capsys, "--server", emu.url, "fetch", recordset, "--path", str(tmp_path / "d"),
+                           "--notify", "user@example.org", "--no-progress")
+    assert status == 0, err
+    wanted = recordset.split("{")[1].rstrip("}").split(",")
+    assert sorted(p.name.split(".")[-2] for p in (tmp_path / "d").iterdir()) == sorted(wanted)
+    assert emu.stats()["requests"]["download"] == len(wanted)
+
+
 def test_fetch_downloads_then_a_second_run_downloads_nothing(emu, capsys, tmp_path):
     status, out, err = run(capsys, "--server", emu.url, "fetch", ONLINE, "--path", str(tmp_path))
     assert status == 0, err
