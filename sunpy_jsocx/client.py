@@ -364,8 +364,14 @@ class JSOCXClient(BaseClient):
         if not small:
             # A large search asks only for what the table shows; a fetch asks for storage
             # paths and online flags of the rows it selects.
-            answer = conn.rs_list(ds, key=[*keys, "*recnum*"])
-            answer = self._whole(conn, block, resolved, info, [*keys, "*recnum*"], answer)
+            estimate = _estimate_rows(block, info, open_keys=1)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                # The count the listing is held against (`_whole`), asked meanwhile when the
+                # listing will be large: its round trip overlaps the listing's.
+                count = pool.submit(conn.rs_count, ds) \
+                    if math.isfinite(estimate) and estimate >= TRUNCATION_CHECK_ROWS else None
+                answer = conn.rs_list(ds, key=[*keys, "*recnum*"])
+                answer = self._whole(conn, block, resolved, info, [*keys, "*recnum*"], answer, count)
             return resolved, answer, info
         want_all = (block.get("protocol") or "fits") == "fits"
         request_keys = ["**ALL**"] if want_all else keys
@@ -380,7 +386,7 @@ class JSOCXClient(BaseClient):
         return resolved, answer, info
 
     def _whole(self, conn: Connection, block: dict, resolved: dict, info: SeriesInfo, key: list[str],
-               answer: dict) -> dict:
+               answer: dict, count=None) -> dict:
         """
         The whole listing of a block, never the first part of it.
 
@@ -391,13 +397,14 @@ class JSOCXClient(BaseClient):
         more is held against ``rs_summary``'s count. A block cut short is listed again in
         time spans on its sampling grid, each small enough (a span cut short again is
         halved), and the parts joined; a block with no time range to split is refused
-        with a message that says how to narrow it.
+        with a message that says how to narrow it. ``count``: a future of that count, if
+        it was asked for already.
         """
         listed = int(answer.get("count", 0))
         if listed < TRUNCATION_CHECK_ROWS:
             return answer
         ds = resolved["recordset"]
-        total = conn.rs_count(ds)
+        total = conn.rs_count(ds) if count is None else count.result()
         if total <= listed:
             return answer
         if block.get("recordset") or not block.get("time"):
@@ -657,8 +664,12 @@ def _joined(parts: list[dict], key: list[str]) -> dict:
             "count": len(seen), "status": 0}
 
 
-def _estimate_rows(block: dict, info: SeriesInfo) -> float:
-    """An upper estimate of a block's rows from its time span, the slot step and the prime-key values."""
+def _estimate_rows(block: dict, info: SeriesInfo, open_keys: float = 100) -> float:
+    """
+    An estimate of a block's rows from its time span, the slot step and the prime-key values:
+    an upper one with ``open_keys`` values for each prime key the block leaves open (100
+    HARPs, say), a lower one with 1.
+    """
     if block.get("recordset") or not block.get("time"):
         return float("inf")
     start, end = block["time"]
@@ -673,7 +684,7 @@ def _estimate_rows(block: dict, info: SeriesInfo) -> float:
         if key == tkey:
             continue
         values = (block.get("primekeys") or {}).get(key.upper())
-        rows *= len(values) if values else 100
+        rows *= len(values) if values else open_keys
     return rows
 
 
