@@ -112,8 +112,10 @@ def test_an_export_jsoc_no_longer_has_is_requested_again_and_the_log_says_so(tmp
         assert "JSOC no longer has export" in said and "requesting those records again" in said
 
 
-def test_a_finished_record_is_neither_exported_nor_downloaded_again(tmp_path, clock, instant):
+def test_a_finished_record_is_neither_exported_nor_downloaded_again(tmp_path, clock, instant, monkeypatch):
     """Two of three records done (Ctrl-C): the re-run exports and downloads only the third."""
+    from sunpy_jsocx import download
+
     with JSOCEmulator(staging_delay=30.0, clock=clock) as emu:
         client = JSOCXClient(emu.url)
         res = client.search(OFFLINE, a.jsocx.Series("hmi.M_45s"), a.jsocx.Notify(EMAIL))
@@ -126,12 +128,25 @@ def test_a_finished_record_is_neither_exported_nor_downloaded_again(tmp_path, cl
             if len(calls) == 2:
                 raise KeyboardInterrupt
 
+        # The third file is verified and written while the second one's completion is recorded
+        # (download.FINISHING): without this it could be put in place before the Ctrl-C reached the
+        # fetch, and the re-run would find it there (0 files served). The Ctrl-C comes first here.
+        finish, finished = download._finish, []
+
+        def killed_before_the_third(item, got, overwrite):
+            finished.append(item)
+            if len(finished) > 2:
+                raise RuntimeError("interrupted before this file was written")
+            return finish(item, got, overwrite)
+
+        monkeypatch.setattr(download, "_finish", killed_before_the_third)
         FetchPlan._completed = interrupted
         try:
             with pytest.raises(KeyboardInterrupt):
                 client.fetch(res, path=str(tmp_path / "{file}"), progress=False)
         finally:
             FetchPlan._completed = original
+            monkeypatch.setattr(download, "_finish", finish)
         [manifest] = _manifests(tmp_path)
         data = json.loads(manifest.read_text())
         assert len(data["files"]) == 2 and len(parse_ranges(next(iter(data["done"].values())))) == 2
