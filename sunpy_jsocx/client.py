@@ -365,28 +365,21 @@ class JSOCXClient(BaseClient):
             # A large search asks only for what the table shows; a fetch asks for storage
             # paths and online flags of the rows it selects.
             estimate = _estimate_rows(block, info, open_keys=1)
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                # The count the listing is held against (`_whole`), asked meanwhile when the
-                # listing will be large: its round trip overlaps the listing's.
-                count = pool.submit(conn.rs_count, ds) \
-                    if math.isfinite(estimate) and estimate >= TRUNCATION_CHECK_ROWS else None
-                answer = conn.rs_list(ds, key=[*keys, "*recnum*"])
-                answer = self._whole(conn, block, resolved, info, [*keys, "*recnum*"], answer, count)
-            return resolved, answer, info
+            large = math.isfinite(estimate) and estimate >= TRUNCATION_CHECK_ROWS
+            return resolved, self._whole(conn, block, resolved, info, keys, count_early=large), info
         want_all = (block.get("protocol") or "fits") == "fits"
         request_keys = ["**ALL**"] if want_all else keys
         answer = conn.rs_list(ds, key=[*request_keys, "*recnum*", "*online*"], seg=segments, recinfo=True)
         if int(answer.get("count", 0)) >= TRUNCATION_CHECK_ROWS:
             # More records than the estimate allowed (prime-key values it guessed): list it as a
             # large search, which is held against JSOC's count.
-            answer = conn.rs_list(ds, key=[*keys, "*recnum*"])
-            return resolved, self._whole(conn, block, resolved, info, [*keys, "*recnum*"], answer), info
+            return resolved, self._whole(conn, block, resolved, info, keys), info
         if want_all:
             answer, resolved["record_keywords"] = _split_all_keywords(answer, keys)
         return resolved, answer, info
 
-    def _whole(self, conn: Connection, block: dict, resolved: dict, info: SeriesInfo, key: list[str],
-               answer: dict, count=None) -> dict:
+    def _whole(self, conn: Connection, block: dict, resolved: dict, info: SeriesInfo, keys: list[str], *,
+               count_early: bool = False) -> dict:
         """
         The whole listing of a block, never the first part of it.
 
@@ -397,13 +390,17 @@ class JSOCXClient(BaseClient):
         more is held against ``rs_summary``'s count. A block cut short is listed again in
         time spans on its sampling grid, each small enough (a span cut short again is
         halved), and the parts joined; a block with no time range to split is refused
-        with a message that says how to narrow it. ``count``: a future of that count, if
-        it was asked for already.
+        with a message that says how to narrow it. The listing asks for ``keys`` and the
+        record numbers; with ``count_early`` (a listing expected to be large) the count is
+        asked in a second thread meanwhile, so that its round trip overlaps the listing's.
         """
+        ds, key = resolved["recordset"], [*keys, "*recnum*"]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            count = pool.submit(conn.rs_count, ds) if count_early else None
+            answer = conn.rs_list(ds, key=key)
         listed = int(answer.get("count", 0))
         if listed < TRUNCATION_CHECK_ROWS:
             return answer
-        ds = resolved["recordset"]
         total = conn.rs_count(ds) if count is None else count.result()
         if total <= listed:
             return answer
@@ -645,7 +642,7 @@ def _time_spans(start, end, step: float, pieces: int) -> list[tuple]:
 
 def _joined(parts: list[dict], key: list[str]) -> dict:
     """``rs_list`` answers of consecutive spans as one answer, each record once (by ``*recnum*``)."""
-    names = [k for k in key]
+    names = list(key)
     columns: dict[str, list] = {}
     seen: set[str] = set()
     for part in parts:
