@@ -35,6 +35,7 @@ from astropy.time import Time
 
 __all__ = [
     "parse_times",
+    "slot_start",
     "DRMS_EPOCH",
     "JSOCTimeError",
     "MISSING_TIME_TAI",
@@ -710,3 +711,35 @@ def from_astropy(time: Time) -> float | np.ndarray:
     seconds = (tai.jd1 - _EPOCH_JD) * _SECONDS_PER_DAY + tai.jd2 * _SECONDS_PER_DAY
     seconds = np.asarray(seconds, dtype=float)
     return float(seconds) if seconds.ndim == 0 else seconds
+
+
+def slot_start(t, epoch: float, step: float, rounding: float = 0.0):
+    """
+    The start of the slot a time falls in, by DRMS's rule for slotted time keys.
+
+    ``CalcSlot`` in DRMS (lm-jps/drms ``base/drms/libs/api/drms_keyword_priv.h``) takes
+    ``floor((t - epoch + round / 2) / step)``: ``round`` is the key's ``<KEY>_round`` for a
+    ``ts_slot`` key (0 when it has none) and the step itself for a ``ts_eq`` key.
+
+    Parameters
+    ----------
+    t : float or array-like
+        Internal times.
+    epoch, step : float
+        The key's ``<KEY>_epoch`` (internal time) and ``<KEY>_step`` (seconds, > 0).
+    rounding : float
+        As above.
+
+    Returns
+    -------
+    float or `numpy.ndarray`
+        ``epoch`` plus a whole number of steps.
+
+    Examples
+    --------
+    >>> from sunpy_jsocx.jsoctime import format_time, parse_time, slot_start
+    >>> epoch = parse_time("1977.01.01_00:00:00_TAI")  # aia.lev1's T_REC: step 1 s, T_REC_round 1
+    >>> format_time(slot_start(parse_time("2014-01-01T00:00:08.57Z"), epoch, 1.0, 1.0), "ISO")
+    '2014-01-01T00:00:09Z'
+    """
+    return epoch + np.floor((np.asarray(t, dtype=float) - epoch + rounding / 2.0) / step) * step

@@ -150,6 +150,6 @@ def target_times(target, observed: str) -> dict[str, str]:
             rounding = float(_defval(target, f"{key}_round") or 0.0) if kw.recscope == "ts_slot" else step
         except ValueError:
             continue
-        value = epoch + math.floor((t - epoch + rounding / 2.0) / step) * step
+        value = float(jsoctime.slot_start(t, epoch, step, rounding))
         out[key] = jsoctime.format_time(value, target.time_units(key), 0)
     return out

@@ -127,7 +127,7 @@ def slot_values(target, key: str, t) -> np.ndarray:
             rounding = 0.0
     else:
         rounding = step
-    return epoch + np.floor((t - epoch + rounding / 2.0) / step) * step
+    return jsoctime.slot_start(t, epoch, step, rounding)
 
 
 def target_time_strings(store, batch, ls: LinkedSegment, name: str) -> list[str] | None:
